@@ -1,0 +1,51 @@
+# EdgeNAS: differentiable NAS in Swift, ending in a lean on-device runtime.
+# `make demo` and `make test` do all set-up on a fresh Debian machine (as root).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+APT_PACKAGES := libopenblas-dev libpng-dev zlib1g-dev libonnx-dev libprotobuf-dev protobuf-compiler pkg-config dataset-fashion-mnist
+# Tuned build where the CPU has AVX2+FMA (SIMD8 FMA micro-kernels); portable build elsewhere (e.g. aarch64 has FMA anyway).
+TUNED := $(shell grep -qw avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo 2>/dev/null && echo "-Xswiftc -target-cpu -Xswiftc haswell")
+JOBS := $(shell nproc 2>/dev/null || echo 2)
+RELEASE := -c release -j $(JOBS) $(TUNED)
+# Tests run optimised (heavy numerics) with @testable access, in their own build folder.
+TEST_FLAGS := -c release -j $(JOBS) -Xswiftc -enable-testing $(TUNED)
+
+.PHONY: help deps build build-portable test test-front test-runtime bench clean
+
+help:
+	@echo "make demo    - whole pipeline end to end on Fashion-MNIST"
+	@echo "make test    - every test (front end and runtime)"
+	@echo "make bench   - benchmarks, JSON to bench-results.json"
+	@echo "make build   - release build (tuned CPU target when available)"
+
+## deps: install missing Debian packages (idempotent; only calls apt when something is missing)
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	swift build $(RELEASE)
+
+build-portable: deps
+	swift build -c release -j $(JOBS)
+
+test: deps test-runtime test-front
+
+test-front:
+	swift build --build-tests --scratch-path .build/test $(TEST_FLAGS)
+	swift test --skip-build --scratch-path .build/test $(TEST_FLAGS)
+
+test-runtime:
+	cd runtime && swift build --build-tests --scratch-path .build/test $(TEST_FLAGS)
+	cd runtime && swift test --skip-build --scratch-path .build/test $(TEST_FLAGS)
+
+bench: deps
+	swift build $(RELEASE) --product nas-bench
+	.build/release/nas-bench --json bench-results.json
+
+clean:
+	rm -rf .build runtime/.build

@@ -1,0 +1,36 @@
+// swift-tools-version:6.0
+// Front end (engine, data, search, training) and export. The runtime is a package of its own (runtime/),
+// depended on by path; it never depends on anything here.
+import PackageDescription
+
+let package = Package(
+  name: "EdgeNAS",
+  products: [
+    .executable(name: "nas-bench", targets: ["nas-bench"]),
+  ],
+  dependencies: [
+    .package(path: "runtime"),
+  ],
+  targets: [
+    // MARK: System libraries
+    .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+                   providers: [.apt(["libopenblas-dev"])]),
+
+    // MARK: Front end
+    .target(name: "TensorEngine",
+            dependencies: ["CBLAS", .product(name: "NASKernels", package: "runtime")]),
+    .target(name: "NN", dependencies: ["TensorEngine"]),
+    .target(name: "Datasets",
+            dependencies: ["TensorEngine", .product(name: "ImageDatasets", package: "runtime")]),
+
+    // MARK: Benchmarks
+    .executableTarget(name: "nas-bench", dependencies: ["TensorEngine", "NN", "Datasets"], path: "bench/nas-bench"),
+
+    // MARK: Tests
+    .target(name: "EngineTestSupport", dependencies: ["TensorEngine"], path: "Tests/EngineTestSupport"),
+    .testTarget(name: "TensorEngineTests", dependencies: ["TensorEngine", "EngineTestSupport", "Datasets"]),
+    .testTarget(name: "NNTests", dependencies: ["NN", "EngineTestSupport"]),
+    .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "EngineTestSupport"]),
+  ],
+  swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,2 @@
+// OpenBLAS's CBLAS interface; the include path comes from pkg-config (openblas).
+#include <cblas.h>

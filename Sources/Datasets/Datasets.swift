@@ -1,0 +1,1 @@
+// Module Datasets: see the issue tracker; filled by later changes.

@@ -1,0 +1,1 @@
+// Module NN: see the issue tracker; filled by later changes.

@@ -1,0 +1,1 @@
+// Placeholder: the benchmark driver is written by the engine benchmark change.

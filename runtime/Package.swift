@@ -1,0 +1,35 @@
+// swift-tools-version:6.0
+// The on-device runtime: Swift standard library, Glibc, libpng and zlib only. No Foundation, no BLAS,
+// no training code. Builds alone: `cd runtime && swift build -c release`.
+import PackageDescription
+
+let package = Package(
+  name: "NASRuntimePackage",
+  products: [
+    .library(name: "NASKernels", targets: ["NASKernels"]),
+    .library(name: "NASFormat", targets: ["NASFormat"]),
+    .library(name: "PNGImage", targets: ["PNGImage"]),
+    .library(name: "ImageDatasets", targets: ["ImageDatasets"]),
+    .library(name: "CLIKit", targets: ["CLIKit"]),
+  ],
+  targets: [
+    // MARK: System libraries
+    .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+    .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+
+    // MARK: Libraries
+    .target(name: "NASKernels"),
+    .target(name: "NASFormat"),
+    .target(name: "PNGImage", dependencies: ["CPNG"]),
+    .target(name: "ImageDatasets", dependencies: ["PNGImage", "CZlib"]),
+    .target(name: "CLIKit"),
+
+    // MARK: Tests
+    .testTarget(name: "NASKernelsTests", dependencies: ["NASKernels"]),
+    .testTarget(name: "NASFormatTests", dependencies: ["NASFormat"]),
+    .testTarget(name: "PNGImageTests", dependencies: ["PNGImage"]),
+    .testTarget(name: "ImageDatasetsTests", dependencies: ["ImageDatasets", "PNGImage"]),
+    .testTarget(name: "CLIKitTests", dependencies: ["CLIKit"]),
+  ],
+  swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,2 @@
+// zlib, used to read gzipped IDX dataset files.
+#include <zlib.h>
