@@ -1,1 +1,0 @@
-// Module NN: see the issue tracker; filled by later changes.
