@@ -1,0 +1,106 @@
+import CPNG
+
+extension PixelImage {
+  /// Default limit on width × height for decoding (64 Mpixel, 192 MiB as RGB).
+  public static let defaultMaxPixels = 1 << 26
+
+  /// Decodes a PNG held in memory to 8-bit gray or RGB.
+  ///
+  /// Every PNG colour type and bit depth is accepted: gray, gray+alpha, RGB, RGBA and palette (with or without
+  /// tRNS), at 1–16 bits. libpng's simplified API converts to 8-bit sRGB; 16-bit samples of files without a
+  /// gAMA/sRGB chunk are taken as sRGB-encoded, so they map to about `v / 257` (not treated as linear light).
+  /// Conversions after that are done here, in 8-bit sRGB values:
+  /// - Alpha is composited onto black: `v' = (v·a + 127) / 255` (a transparent pixel becomes black, which
+  ///   matches the black background of MNIST-like data). It is not simply dropped.
+  /// - RGB → gray uses PIL's ITU-R 601 luma (see `converted(to:)`); gray → RGB copies the value.
+  /// Width × height is checked against `maxPixels` before the pixel buffer is allocated.
+  ///
+  /// - Throws: `PNGError.notPNG` (bad signature), `.truncated`, `.imageTooLarge`, or `.libpng(message)`.
+  public init(pngData: [UInt8], channels: ImageChannels, maxPixels: Int = PixelImage.defaultMaxPixels)
+    throws(PNGError) {
+    let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+    guard pngData.count >= 8, Array(pngData[0..<8]) == signature else { throw PNGError.notPNG }
+
+    var image = cpng_image_init()
+    let began = pngData.withUnsafeBytes { raw in
+      png_image_begin_read_from_memory(&image, raw.baseAddress, raw.count)
+    }
+    if began == 0 || cpng_image_failed(&image) != 0 {
+      let error = PNGError.fromLibpng(&image)
+      png_image_free(&image)
+      throw error
+    }
+    let width = Int(image.width), height = Int(image.height)
+    guard width > 0, height > 0, width <= maxPixels, height <= maxPixels, width * height <= maxPixels else {
+      png_image_free(&image)
+      throw PNGError.imageTooLarge(width: width, height: height, maxPixels: maxPixels)
+    }
+
+    let sourceIsColor = image.format & cpng_format_flag_color != 0
+    let sourceHasAlpha = image.format & cpng_format_flag_alpha != 0
+    let decodeColor = channels == .rgb || sourceIsColor
+    var format = decodeColor ? cpng_format_rgb : cpng_format_gray
+    if sourceHasAlpha { format |= cpng_format_flag_alpha }
+    image.format = format
+    image.flags |= cpng_image_flag_16bit_srgb
+    let decodedChannels = Int(cpng_format_channels(format))
+    var buffer = [UInt8](repeating: 0, count: width * height * decodedChannels)
+    let finished = buffer.withUnsafeMutableBytes { raw in
+      png_image_finish_read(&image, nil, raw.baseAddress, 0, nil)
+    }
+    if finished == 0 || cpng_image_failed(&image) != 0 {
+      let error = PNGError.fromLibpng(&image)
+      png_image_free(&image)
+      throw error
+    }
+    png_image_free(&image)
+
+    let colorChannels = decodeColor ? 3 : 1
+    if sourceHasAlpha { buffer = compositedOnBlack(buffer, pixels: width * height, colorChannels: colorChannels) }
+    var decoded = PixelImage(width: width, height: height, channels: colorChannels, pixels: buffer)
+    if colorChannels != channels.rawValue { decoded = decoded.converted(to: channels) }
+    self = decoded
+  }
+
+  /// Reads and decodes a PNG file (see `init(pngData:channels:maxPixels:)`).
+  /// - Throws: `PNGError.fileNotFound`, `.io`, or any decoding error.
+  public init(pngFile path: String, channels: ImageChannels, maxPixels: Int = PixelImage.defaultMaxPixels)
+    throws(PNGError) {
+    let bytes = try readWholeFile(path)
+    try self.init(pngData: bytes, channels: channels, maxPixels: maxPixels)
+  }
+}
+
+/// Drops the alpha channel of interleaved (colour…, alpha) pixels by compositing onto black.
+func compositedOnBlack(_ input: [UInt8], pixels: Int, colorChannels: Int) -> [UInt8] {
+  var out = [UInt8](repeating: 0, count: pixels * colorChannels)
+  let stride = colorChannels + 1
+  out.withUnsafeMutableBufferPointer { o in
+    input.withUnsafeBufferPointer { p in
+      for i in 0..<pixels {
+        let alpha = UInt32(p[i * stride + colorChannels])
+        for c in 0..<colorChannels {
+          o[i * colorChannels + c] = UInt8((UInt32(p[i * stride + c]) * alpha + 127) / 255)
+        }
+      }
+    }
+  }
+  return out
+}
+
+extension PNGError {
+  /// The error recorded in a failed png_image, classified where the message is recognisable.
+  @inline(never)
+  static func fromLibpng(_ image: inout png_image) -> PNGError {
+    let message = withUnsafeBytes(of: &image.message) { raw -> String in
+      let bytes = raw.prefix { $0 != 0 }
+      return String(decoding: bytes, as: UTF8.self)
+    }
+    if message.contains("end of data") || message.contains("Not enough image data")
+      || message.contains("too short") || message.contains("truncated") {
+      return .truncated
+    }
+    if message.contains("Not a PNG") || message.contains("PNG signature") { return .notPNG }
+    return .libpng(message.isEmpty ? "unknown libpng error" : message)
+  }
+}
