@@ -20,6 +20,7 @@ let package = Package(
     .target(name: "TensorEngine",
             dependencies: ["CBLAS", .product(name: "NASKernels", package: "runtime")]),
     .target(name: "NN", dependencies: ["TensorEngine"]),
+    .target(name: "Search", dependencies: ["NN"]),
     .target(name: "Datasets",
             dependencies: ["TensorEngine", .product(name: "ImageDatasets", package: "runtime")]),
 
@@ -30,6 +31,7 @@ let package = Package(
     .target(name: "EngineTestSupport", dependencies: ["TensorEngine"], path: "Tests/EngineTestSupport"),
     .testTarget(name: "TensorEngineTests", dependencies: ["TensorEngine", "EngineTestSupport", "Datasets"]),
     .testTarget(name: "NNTests", dependencies: ["NN", "EngineTestSupport"]),
+    .testTarget(name: "SearchTests", dependencies: ["Search", "NN"]),
     .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "EngineTestSupport"]),
   ],
   swiftLanguageModes: [.v5]
