@@ -1,0 +1,83 @@
+import CZlib
+import Glibc
+
+/// Largest file (after decompression) a loader reads: 2 GiB.
+let maximumFileBytes = 1 << 31
+
+/// True when `path` names an existing regular file (following links).
+func fileExists(_ path: String) -> Bool {
+  var info = stat()
+  return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
+}
+
+/// True when `path` names an existing folder (following links).
+func folderExists(_ path: String) -> Bool {
+  var info = stat()
+  return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+}
+
+/// The whole content of a file: gunzipped when it is gzip data (checked by zlib, not by the name), read as it is
+/// otherwise. Never more than `maximumFileBytes`.
+func readDatasetFile(_ path: String) throws(DatasetError) -> [UInt8] {
+  guard fileExists(path) else {
+    if folderExists(path) { throw DatasetError.io(path: path, reason: "is a folder, not a file") }
+    throw DatasetError.missingFile(path: path)
+  }
+  guard let file = gzopen(path, "rb") else { throw DatasetError.io(path: path, reason: systemMessage(errno)) }
+  defer { gzclose(file) }
+  gzbuffer(file, 1 << 17)
+  var bytes: [UInt8] = []
+  let chunk = 1 << 20
+  while true {
+    let start = bytes.count
+    if start >= maximumFileBytes {
+      throw DatasetError.fileTooLarge(path: path, bytes: start, limit: maximumFileBytes)
+    }
+    bytes.append(contentsOf: repeatElement(0, count: chunk))
+    let n = bytes.withUnsafeMutableBytes { raw in gzread(file, raw.baseAddress! + start, UInt32(chunk)) }
+    if n < 0 { throw DatasetError.corruptCompressedData(path: path, reason: zlibMessage(file)) }
+    bytes.removeLast(chunk - Int(n))
+    if n == 0 { break }
+  }
+  var code: Int32 = 0
+  _ = gzerror(file, &code)
+  if code != Z_OK && code != Z_STREAM_END {
+    throw DatasetError.corruptCompressedData(path: path, reason: zlibMessage(file))
+  }
+  return bytes
+}
+
+func zlibMessage(_ file: gzFile) -> String {
+  var code: Int32 = 0
+  guard let text = gzerror(file, &code) else { return "zlib error \(code)" }
+  let message = String(cString: text)
+  return message.isEmpty ? "zlib error \(code)" : message
+}
+
+func systemMessage(_ code: Int32) -> String {
+  guard let text = strerror(code) else { return "error \(code)" }
+  return String(cString: text)
+}
+
+/// Entries of a folder (no "." and ".."), each with whether it is a folder, unsorted.
+func folderEntries(_ path: String) throws(DatasetError) -> [(name: String, isFolder: Bool)] {
+  guard folderExists(path) else { throw DatasetError.missingFolder(path: path) }
+  guard let dir = opendir(path) else { throw DatasetError.io(path: path, reason: systemMessage(errno)) }
+  defer { closedir(dir) }
+  var entries: [(name: String, isFolder: Bool)] = []
+  while let entry = readdir(dir) {
+    let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+      String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+    }
+    if name == "." || name == ".." { continue }
+    entries.append((name, folderExists(path + "/" + name)))
+  }
+  return entries
+}
+
+/// Big-endian UInt32 at `offset` (the caller has checked the length).
+@inline(__always)
+func bigEndianUInt32(_ bytes: [UInt8], _ offset: Int) -> UInt32 {
+  UInt32(bytes[offset]) << 24 | UInt32(bytes[offset + 1]) << 16 | UInt32(bytes[offset + 2]) << 8
+    | UInt32(bytes[offset + 3])
+}
