@@ -28,16 +28,16 @@ func readDatasetFile(_ path: String) throws(DatasetError) -> [UInt8] {
   gzbuffer(file, 1 << 17)
   var bytes: [UInt8] = []
   let chunk = 1 << 20
+  let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 16)
+  defer { buffer.deallocate() }
   while true {
-    let start = bytes.count
-    if start >= maximumFileBytes {
-      throw DatasetError.fileTooLarge(path: path, bytes: start, limit: maximumFileBytes)
+    if bytes.count >= maximumFileBytes {
+      throw DatasetError.fileTooLarge(path: path, bytes: bytes.count, limit: maximumFileBytes)
     }
-    bytes.append(contentsOf: repeatElement(0, count: chunk))
-    let n = bytes.withUnsafeMutableBytes { raw in gzread(file, raw.baseAddress! + start, UInt32(chunk)) }
+    let n = gzread(file, buffer.baseAddress, UInt32(chunk))
     if n < 0 { throw DatasetError.corruptCompressedData(path: path, reason: zlibMessage(file)) }
-    bytes.removeLast(chunk - Int(n))
     if n == 0 { break }
+    bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[0..<Int(n)]))
   }
   var code: Int32 = 0
   _ = gzerror(file, &code)
