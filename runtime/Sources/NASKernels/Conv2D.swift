@@ -1,0 +1,194 @@
+// 2-D convolution (grouped, strided, padded, dilated) over NCHW: forward and input-gradient (backward-data)
+// drivers. Dense groups go through im2col + `sgemm`; a 1×1 stride-1 unpadded conv needs no im2col (the image
+// itself is the GEMM operand); depthwise convs (groups == Cin == Cout) go to the direct kernels in
+// DepthwiseConv2D.swift. The weight gradient is not here: the runtime only needs forward and d(input).
+//
+// Threads: images are independent, so a batch of at least `threads` images is split over images (each worker
+// with its own scratch); a smaller batch runs image by image with the threads inside the GEMM. Either way every
+// output element is computed by the same operations, so results are bit-identical for any `threads`.
+
+/// The shape arithmetic of one convolution: x (N, Cin, H, W) ⊛ weight (Cout, Cin/groups, kh, kw) → (N, Cout, OH, OW)
+/// with OH = ⌊(H + 2p − d(kh − 1) − 1) / s⌋ + 1 (PyTorch), likewise OW.
+public struct Conv2DGeometry: Equatable, Sendable, CustomStringConvertible {
+  public let batch: Int, inChannels: Int, height: Int, width: Int
+  public let outChannels: Int, kernelHeight: Int, kernelWidth: Int
+  public let stride: Int, padding: Int, dilation: Int, groups: Int
+  public let outHeight: Int, outWidth: Int
+
+  /// Fails (precondition) on an invalid geometry; callers that take sizes from a file or a user check them
+  /// first with `Conv2DGeometry.validate`.
+  public init(batch: Int, inChannels: Int, height: Int, width: Int, outChannels: Int,
+              kernelHeight: Int, kernelWidth: Int, stride: Int = 1, padding: Int = 0, dilation: Int = 1,
+              groups: Int = 1) {
+    if let problem = Conv2DGeometry.validate(
+      batch: batch, inChannels: inChannels, height: height, width: width, outChannels: outChannels,
+      kernelHeight: kernelHeight, kernelWidth: kernelWidth, stride: stride, padding: padding,
+      dilation: dilation, groups: groups) {
+      preconditionFailure("conv2d: \(problem)")
+    }
+    self.batch = batch; self.inChannels = inChannels; self.height = height; self.width = width
+    self.outChannels = outChannels; self.kernelHeight = kernelHeight; self.kernelWidth = kernelWidth
+    self.stride = stride; self.padding = padding; self.dilation = dilation; self.groups = groups
+    outHeight = (height + 2 * padding - dilation * (kernelHeight - 1) - 1) / stride + 1
+    outWidth = (width + 2 * padding - dilation * (kernelWidth - 1) - 1) / stride + 1
+  }
+
+  /// Nil when the geometry is valid, else a one-line reason naming the sizes.
+  public static func validate(batch: Int, inChannels: Int, height: Int, width: Int, outChannels: Int,
+                              kernelHeight: Int, kernelWidth: Int, stride: Int, padding: Int, dilation: Int,
+                              groups: Int) -> String? {
+    if batch < 0 || inChannels < 1 || outChannels < 1 || height < 1 || width < 1 {
+      return "input (\(batch), \(inChannels), \(height), \(width)) and \(outChannels) output channels must be positive"
+    }
+    if kernelHeight < 1 || kernelWidth < 1 || stride < 1 || dilation < 1 || padding < 0 {
+      return "kernel \(kernelHeight)×\(kernelWidth), stride \(stride), dilation \(dilation), padding \(padding): "
+        + "kernel, stride and dilation must be ≥ 1, padding ≥ 0"
+    }
+    if groups < 1 || inChannels % groups != 0 || outChannels % groups != 0 {
+      return "groups \(groups) must divide in channels \(inChannels) and out channels \(outChannels)"
+    }
+    if height + 2 * padding < dilation * (kernelHeight - 1) + 1 || width + 2 * padding < dilation * (kernelWidth - 1) + 1 {
+      return "kernel \(kernelHeight)×\(kernelWidth) (dilation \(dilation), padding \(padding)) does not fit a "
+        + "\(height)×\(width) input"
+    }
+    return nil
+  }
+
+  /// True when groups == Cin == Cout: one k×k filter per channel (handled by the direct kernels).
+  public var isDepthwise: Bool { groups == inChannels && outChannels == inChannels && groups > 1 }
+  /// True for a 1×1, stride-1, unpadded, ungrouped conv: a plain (Cout, Cin)·(Cin, H·W) GEMM per image.
+  public var isPointwise: Bool {
+    kernelHeight == 1 && kernelWidth == 1 && stride == 1 && padding == 0 && groups == 1
+  }
+
+  public var inputCount: Int { batch * inChannels * height * width }
+  public var outputCount: Int { batch * outChannels * outHeight * outWidth }
+  public var weightCount: Int { outChannels * (inChannels / groups) * kernelHeight * kernelWidth }
+  /// Multiply-adds × 2 of the forward pass (padding taps included, as usually counted).
+  public var flops: Double {
+    2 * Double(outputCount) * Double(inChannels / groups * kernelHeight * kernelWidth)
+  }
+
+  /// GEMM sizes of one group of one image: M = Cout/groups, K = Cin/groups·kh·kw, N = OH·OW.
+  var gemmM: Int { outChannels / groups }
+  var gemmK: Int { inChannels / groups * kernelHeight * kernelWidth }
+  var gemmN: Int { outHeight * outWidth }
+
+  public var description: String {
+    "(\(batch), \(inChannels), \(height), \(width)) → (\(batch), \(outChannels), \(outHeight), \(outWidth)), "
+      + "kernel \(kernelHeight)×\(kernelWidth), stride \(stride), padding \(padding), dilation \(dilation), "
+      + "groups \(groups)"
+  }
+}
+
+/// out = conv2d(x, weight) + bias.
+///
+/// - Parameters:
+///   - out: (N, Cout, OH, OW), overwritten
+///   - x: (N, Cin, H, W)
+///   - weight: (Cout, Cin/groups, kh, kw)
+///   - bias: (Cout) or nil
+public func conv2dForward(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
+                          _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
+                          _ g: Conv2DGeometry, threads: Int = 1) {
+  if g.batch == 0 { return }
+  if g.isDepthwise {
+    depthwiseConv2dForward(out, x, weight, bias, g, threads: threads)
+    return
+  }
+  let perImageThreads = g.batch >= threads ? 1 : threads
+  let scratchCount = g.isPointwise ? 0 : g.gemmK * g.gemmN
+  let io = ConvPointers(out: out, x: UnsafeMutablePointer(mutating: x), weight: weight, bias: bias)
+  concurrentRanges(g.batch, threads: threads) { images in
+    let col = allocateAligned(scratchCount)
+    defer { col.deallocate() }
+    for n in images {
+      conv2dForwardImage(io.out + n * g.outChannels * g.gemmN, UnsafePointer(io.x) + n * g.inChannels * g.height * g.width,
+                         io.weight, io.bias, g, col: col, threads: perImageThreads)
+    }
+  }
+}
+
+/// dInput += d(loss)/d(x) of `conv2dForward`, given dOut = d(loss)/d(out).
+///
+/// - Parameters:
+///   - dInput: (N, Cin, H, W), accumulated into
+///   - dOut: (N, Cout, OH, OW)
+///   - weight: (Cout, Cin/groups, kh, kw)
+public func conv2dBackwardData(_ dInput: UnsafeMutablePointer<Float>, _ dOut: UnsafePointer<Float>,
+                               _ weight: UnsafePointer<Float>, _ g: Conv2DGeometry, threads: Int = 1) {
+  if g.batch == 0 { return }
+  if g.isDepthwise {
+    depthwiseConv2dBackwardData(dInput, dOut, weight, g, threads: threads)
+    return
+  }
+  let perImageThreads = g.batch >= threads ? 1 : threads
+  let scratchCount = g.isPointwise ? 0 : g.gemmK * g.gemmN
+  let io = ConvPointers(out: dInput, x: UnsafeMutablePointer(mutating: dOut), weight: weight, bias: nil)
+  concurrentRanges(g.batch, threads: threads) { images in
+    let col = allocateAligned(scratchCount)
+    defer { col.deallocate() }
+    for n in images {
+      conv2dBackwardDataImage(io.out + n * g.inChannels * g.height * g.width,
+                              UnsafePointer(io.x) + n * g.outChannels * g.gemmN, io.weight, g, col: col,
+                              threads: perImageThreads)
+    }
+  }
+}
+
+/// One image of `conv2dForward`.  out: (Cout, OH, OW), x: (Cin, H, W), col: (K, OH·OW) scratch.
+func conv2dForwardImage(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
+                        _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
+                        _ g: Conv2DGeometry, col: UnsafeMutablePointer<Float>, threads: Int) {
+  let m = g.gemmM, k = g.gemmK, n = g.gemmN
+  let inGroup = g.inChannels / g.groups * g.height * g.width
+  if let bias {
+    for co in 0..<g.outChannels { (out + co * n).update(repeating: bias[co], count: n) }
+  }
+  let beta: Float = bias == nil ? 0 : 1
+  for group in 0..<g.groups {
+    let outGroup = out + group * m * n
+    let weightGroup = weight + group * m * k
+    if g.isPointwise {
+      // (Cout, Cin) · (Cin, H·W): the image is already the right-hand operand.
+      sgemm(outGroup, ldc: n, weightGroup, lda: k, x, ldb: n, m: m, n: n, k: k, beta: beta, threads: threads)
+    } else {
+      im2col(col, x + group * inGroup, channels: g.inChannels / g.groups, height: g.height, width: g.width,
+             kernelHeight: g.kernelHeight, kernelWidth: g.kernelWidth, stride: g.stride, padding: g.padding,
+             dilation: g.dilation, outHeight: g.outHeight, outWidth: g.outWidth)
+      sgemm(outGroup, ldc: n, weightGroup, lda: k, col, ldb: n, m: m, n: n, k: k, beta: beta, threads: threads)
+    }
+  }
+}
+
+/// One image of `conv2dBackwardData`.  dInput: (Cin, H, W) +=, dOut: (Cout, OH, OW), col: (K, OH·OW) scratch.
+func conv2dBackwardDataImage(_ dInput: UnsafeMutablePointer<Float>, _ dOut: UnsafePointer<Float>,
+                             _ weight: UnsafePointer<Float>, _ g: Conv2DGeometry,
+                             col: UnsafeMutablePointer<Float>, threads: Int) {
+  let m = g.gemmM, k = g.gemmK, n = g.gemmN
+  let inGroup = g.inChannels / g.groups * g.height * g.width
+  for group in 0..<g.groups {
+    let dOutGroup = dOut + group * m * n
+    let weightGroup = weight + group * m * k
+    if g.isPointwise {
+      // dX (Cin, H·W) += Wᵀ (Cin, Cout) · dOut (Cout, H·W).
+      sgemm(dInput, ldc: n, weightGroup, lda: k, transposeA: true, dOutGroup, ldb: n,
+            m: k, n: n, k: m, beta: 1, threads: threads)
+    } else {
+      // dCol (K, OH·OW) = W_gᵀ · dOut_g, then scatter-add back to the input positions.
+      sgemm(col, ldc: n, weightGroup, lda: k, transposeA: true, dOutGroup, ldb: n,
+            m: k, n: n, k: m, beta: 0, threads: threads)
+      col2imAdd(dInput + group * inGroup, col, channels: g.inChannels / g.groups, height: g.height,
+                width: g.width, kernelHeight: g.kernelHeight, kernelWidth: g.kernelWidth, stride: g.stride,
+                padding: g.padding, dilation: g.dilation, outHeight: g.outHeight, outWidth: g.outWidth)
+    }
+  }
+}
+
+/// The buffers of one conv call, handed to worker threads (pointers only; the caller owns the memory).
+struct ConvPointers: @unchecked Sendable {
+  let out: UnsafeMutablePointer<Float>
+  let x: UnsafeMutablePointer<Float>
+  let weight: UnsafePointer<Float>
+  let bias: UnsafePointer<Float>?
+}

@@ -1,0 +1,119 @@
+import Testing
+import NASKernels
+
+/// One convolution of the sweep: (batch, Cin, H, W) → Cout with a k×k kernel.
+struct ConvCase: CustomStringConvertible, Sendable {
+  var batch: Int, inChannels: Int, height: Int, width: Int, outChannels: Int
+  var kernel: Int, kernelWidth: Int? = nil, stride = 1, padding = 0, dilation = 1, groups = 1, bias = true
+  var geometry: Conv2DGeometry {
+    Conv2DGeometry(batch: batch, inChannels: inChannels, height: height, width: width, outChannels: outChannels,
+                   kernelHeight: kernel, kernelWidth: kernelWidth ?? kernel, stride: stride, padding: padding,
+                   dilation: dilation, groups: groups)
+  }
+  var description: String { geometry.description + (bias ? " +bias" : "") }
+}
+
+/// Kernel 1/3/5, stride 1/2, padding 0/1/2/4, dilation 1/2, groups 1/2/C, odd sizes, batch 1 and 3.
+let convSweep: [ConvCase] = [
+  ConvCase(batch: 3, inChannels: 5, height: 7, width: 9, outChannels: 6, kernel: 1),
+  ConvCase(batch: 1, inChannels: 4, height: 9, width: 7, outChannels: 5, kernel: 1, stride: 2, bias: false),
+  ConvCase(batch: 3, inChannels: 3, height: 13, width: 13, outChannels: 7, kernel: 3, padding: 1),
+  ConvCase(batch: 1, inChannels: 2, height: 9, width: 11, outChannels: 3, kernel: 3, stride: 2, padding: 1),
+  ConvCase(batch: 3, inChannels: 4, height: 7, width: 7, outChannels: 6, kernel: 3, padding: 2, dilation: 2, groups: 2),
+  ConvCase(batch: 1, inChannels: 6, height: 9, width: 9, outChannels: 4, kernel: 5, stride: 2, padding: 4, dilation: 2,
+           groups: 2, bias: false),
+  ConvCase(batch: 3, inChannels: 3, height: 13, width: 7, outChannels: 4, kernel: 5, padding: 2),
+  ConvCase(batch: 1, inChannels: 2, height: 7, width: 9, outChannels: 2, kernel: 3, padding: 4),
+  ConvCase(batch: 3, inChannels: 5, height: 9, width: 13, outChannels: 5, kernel: 3, padding: 1, groups: 5),
+  ConvCase(batch: 1, inChannels: 4, height: 13, width: 9, outChannels: 4, kernel: 5, stride: 2, padding: 4,
+           dilation: 2, groups: 4),
+  ConvCase(batch: 3, inChannels: 3, height: 7, width: 7, outChannels: 3, kernel: 3, stride: 2, padding: 0,
+           dilation: 2, groups: 3, bias: false),
+  ConvCase(batch: 1, inChannels: 3, height: 10, width: 12, outChannels: 48, kernel: 3, padding: 1),
+  ConvCase(batch: 2, inChannels: 3, height: 8, width: 9, outChannels: 4, kernel: 1, kernelWidth: 3, padding: 1),
+  ConvCase(batch: 2, inChannels: 70, height: 5, width: 5, outChannels: 20, kernel: 3, padding: 1),
+]
+
+/// Tolerance for a conv output: float rounding grows with the reduction length Cin/groups·kh·kw.
+func convTolerance(_ g: Conv2DGeometry) -> Float {
+  2e-6 * Float(g.inChannels / g.groups * g.kernelHeight * g.kernelWidth) + 2e-6
+}
+
+@Suite struct Conv2DKernelTests {
+  @Test(arguments: convSweep)
+  func forwardMatchesReference(_ t: ConvCase) {
+    let g = t.geometry
+    let x = convTestValues(g.inputCount, seed: 11)
+    let w = convTestValues(g.weightCount, seed: 12)
+    let b = t.bias ? convTestValues(g.outChannels, seed: 13) : nil
+    let expected = referenceConv2d(x, w, b, g)
+    var outputs: [[Float]] = []
+    for threads in [1, 2] {
+      var out = [Float](repeating: .nan, count: g.outputCount)
+      out.withUnsafeMutableBufferPointer { o in
+        if let b {
+          conv2dForward(o.baseAddress!, x, w, b, g, threads: threads)
+        } else {
+          conv2dForward(o.baseAddress!, x, w, nil, g, threads: threads)
+        }
+      }
+      let result = convTestCompare(out, expected) { _ in convTolerance(g) }
+      #expect(result.mismatches.isEmpty, "\(t) threads \(threads): max diff \(result.maxDiff) \(result.mismatches)")
+      outputs.append(out)
+    }
+    #expect(outputs[0] == outputs[1], "\(t): 1 and 2 threads differ")
+  }
+
+  @Test(arguments: convSweep)
+  func backwardDataMatchesReferenceAndAccumulates(_ t: ConvCase) {
+    let g = t.geometry
+    let dOut = convTestValues(g.outputCount, seed: 21)
+    let w = convTestValues(g.weightCount, seed: 22)
+    let initial = convTestValues(g.inputCount, seed: 23)
+    let reference = referenceConv2dBackwardData(dOut, w, g)
+    let expected = zip(initial, reference).map { $0 + $1 }
+    let tolerance = 2e-6 * Float(g.outChannels / g.groups * g.kernelHeight * g.kernelWidth) + 4e-6
+    var results: [[Float]] = []
+    for threads in [1, 2] {
+      var dx = initial
+      dx.withUnsafeMutableBufferPointer { d in conv2dBackwardData(d.baseAddress!, dOut, w, g, threads: threads) }
+      let result = convTestCompare(dx, expected) { _ in tolerance }
+      #expect(result.mismatches.isEmpty, "\(t) threads \(threads): max diff \(result.maxDiff) \(result.mismatches)")
+      results.append(dx)
+    }
+    #expect(results[0] == results[1], "\(t): 1 and 2 threads differ")
+  }
+
+  @Test func geometryFollowsPyTorch() {
+    let g = Conv2DGeometry(batch: 2, inChannels: 4, height: 28, width: 27, outChannels: 8, kernelHeight: 5,
+                           kernelWidth: 5, stride: 2, padding: 4, dilation: 2)
+    #expect(g.outHeight == 14 && g.outWidth == 14)
+    #expect(Conv2DGeometry.validate(batch: 1, inChannels: 4, height: 5, width: 5, outChannels: 6, kernelHeight: 3,
+                                    kernelWidth: 3, stride: 1, padding: 0, dilation: 1, groups: 4) != nil)
+    #expect(Conv2DGeometry.validate(batch: 1, inChannels: 4, height: 2, width: 5, outChannels: 4, kernelHeight: 3,
+                                    kernelWidth: 3, stride: 1, padding: 0, dilation: 1, groups: 1) != nil)
+    #expect(Conv2DGeometry.validate(batch: 1, inChannels: 4, height: 3, width: 3, outChannels: 4, kernelHeight: 3,
+                                    kernelWidth: 3, stride: 1, padding: 0, dilation: 1, groups: 2) == nil)
+  }
+
+  @Test func im2colRoundTripIsAdjoint() {
+    // <im2col(x), c> == <x, col2im(c)> for any x, c.
+    let g = Conv2DGeometry(batch: 1, inChannels: 3, height: 9, width: 7, outChannels: 1, kernelHeight: 3,
+                           kernelWidth: 5, stride: 2, padding: 2, dilation: 2)
+    let rows = 3 * 3 * 5, plane = g.outHeight * g.outWidth
+    let x = convTestValues(g.inputCount, seed: 31), c = convTestValues(rows * plane, seed: 32)
+    var col = [Float](repeating: 0, count: rows * plane)
+    var dx = [Float](repeating: 0, count: g.inputCount)
+    col.withUnsafeMutableBufferPointer { p in
+      im2col(p.baseAddress!, x, channels: 3, height: 9, width: 7, kernelHeight: 3, kernelWidth: 5, stride: 2,
+             padding: 2, dilation: 2, outHeight: g.outHeight, outWidth: g.outWidth)
+    }
+    dx.withUnsafeMutableBufferPointer { p in
+      col2imAdd(p.baseAddress!, c, channels: 3, height: 9, width: 7, kernelHeight: 3, kernelWidth: 5, stride: 2,
+                padding: 2, dilation: 2, outHeight: g.outHeight, outWidth: g.outWidth)
+    }
+    let left = zip(col, c).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+    let right = zip(x, dx).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+    #expect(abs(left - right) < 1e-4, "\(left) vs \(right)")
+  }
+}

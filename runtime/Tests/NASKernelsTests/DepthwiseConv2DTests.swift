@@ -1,0 +1,68 @@
+import Testing
+import NASKernels
+
+/// Depthwise sweep: kernel 1/3/5/7, stride 1/2/3, dilation 1/2/3, padding 0…4, widths around the SIMD8 width.
+private let depthwiseSweep: [ConvCase] = [
+  ConvCase(batch: 2, inChannels: 3, height: 7, width: 7, outChannels: 3, kernel: 3, padding: 1, groups: 3),
+  ConvCase(batch: 1, inChannels: 2, height: 9, width: 17, outChannels: 2, kernel: 5, padding: 2, groups: 2),
+  ConvCase(batch: 3, inChannels: 4, height: 13, width: 13, outChannels: 4, kernel: 3, padding: 2, dilation: 2,
+           groups: 4, bias: false),
+  ConvCase(batch: 1, inChannels: 3, height: 11, width: 8, outChannels: 3, kernel: 5, padding: 4, dilation: 2, groups: 3),
+  ConvCase(batch: 2, inChannels: 2, height: 8, width: 8, outChannels: 2, kernel: 3, stride: 2, padding: 1, groups: 2),
+  ConvCase(batch: 1, inChannels: 5, height: 9, width: 9, outChannels: 5, kernel: 5, stride: 2, padding: 4, dilation: 2,
+           groups: 5),
+  ConvCase(batch: 1, inChannels: 2, height: 10, width: 16, outChannels: 2, kernel: 7, stride: 3, padding: 3,
+           dilation: 1, groups: 2),
+  ConvCase(batch: 2, inChannels: 2, height: 5, width: 3, outChannels: 2, kernel: 3, padding: 4, dilation: 3, groups: 2),
+  ConvCase(batch: 1, inChannels: 3, height: 6, width: 1, outChannels: 3, kernel: 1, stride: 2, groups: 3),
+  ConvCase(batch: 2, inChannels: 2, height: 4, width: 25, outChannels: 2, kernel: 3, kernelWidth: 5,
+           groups: 2),
+]
+
+@Suite struct DepthwiseConv2DTests {
+  @Test(arguments: depthwiseSweep)
+  func forwardMatchesReference(_ t: ConvCase) {
+    let g = t.geometry
+    #expect(g.isDepthwise)
+    let x = convTestValues(g.inputCount, seed: 41)
+    let w = convTestValues(g.weightCount, seed: 42)
+    let b = t.bias ? convTestValues(g.outChannels, seed: 43) : nil
+    let expected = referenceConv2d(x, w, b, g)
+    var outputs: [[Float]] = []
+    for threads in [1, 2] {
+      var out = [Float](repeating: .nan, count: g.outputCount)
+      out.withUnsafeMutableBufferPointer { o in
+        if let b {
+          depthwiseConv2dForward(o.baseAddress!, x, w, b, g, threads: threads)
+        } else {
+          depthwiseConv2dForward(o.baseAddress!, x, w, nil, g, threads: threads)
+        }
+      }
+      let result = convTestCompare(out, expected) { _ in convTolerance(g) }
+      #expect(result.mismatches.isEmpty, "\(t) threads \(threads): max diff \(result.maxDiff) \(result.mismatches)")
+      outputs.append(out)
+    }
+    #expect(outputs[0] == outputs[1], "\(t): 1 and 2 threads differ")
+  }
+
+  @Test(arguments: depthwiseSweep)
+  func backwardDataMatchesReferenceAndAccumulates(_ t: ConvCase) {
+    let g = t.geometry
+    let dOut = convTestValues(g.outputCount, seed: 51)
+    let w = convTestValues(g.weightCount, seed: 52)
+    let initial = convTestValues(g.inputCount, seed: 53)
+    let reference = referenceConv2dBackwardData(dOut, w, g)
+    let expected = zip(initial, reference).map { $0 + $1 }
+    var results: [[Float]] = []
+    for threads in [1, 2] {
+      var dx = initial
+      dx.withUnsafeMutableBufferPointer { d in
+        depthwiseConv2dBackwardData(d.baseAddress!, dOut, w, g, threads: threads)
+      }
+      let result = convTestCompare(dx, expected) { _ in convTolerance(g) + 2e-6 }
+      #expect(result.mismatches.isEmpty, "\(t) threads \(threads): max diff \(result.maxDiff) \(result.mismatches)")
+      results.append(dx)
+    }
+    #expect(results[0] == results[1], "\(t): 1 and 2 threads differ")
+  }
+}
