@@ -20,7 +20,7 @@ let package = Package(
     .target(name: "TensorEngine",
             dependencies: ["CBLAS", .product(name: "NASKernels", package: "runtime")]),
     .target(name: "NN", dependencies: ["TensorEngine"]),
-    .target(name: "Search", dependencies: ["NN"]),
+    .target(name: "Search", dependencies: ["NN", "TensorEngine"]),
     .target(name: "Datasets",
             dependencies: ["TensorEngine", .product(name: "ImageDatasets", package: "runtime")]),
 
