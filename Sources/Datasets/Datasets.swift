@@ -1,1 +1,0 @@
-// Module Datasets: see the issue tracker; filled by later changes.
