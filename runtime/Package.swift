@@ -6,6 +6,7 @@ import PackageDescription
 let package = Package(
   name: "NASRuntimePackage",
   products: [
+    .library(name: "FileIO", targets: ["FileIO"]),
     .library(name: "NASKernels", targets: ["NASKernels"]),
     .library(name: "NASFormat", targets: ["NASFormat"]),
     .library(name: "PNGImage", targets: ["PNGImage"]),
@@ -18,6 +19,7 @@ let package = Package(
     .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
 
     // MARK: Libraries
+    .target(name: "FileIO"),
     .target(name: "NASKernels"),
     .target(name: "NASFormat"),
     .target(name: "PNGImage", dependencies: ["CPNG"]),
@@ -25,6 +27,7 @@ let package = Package(
     .target(name: "CLIKit"),
 
     // MARK: Tests
+    .testTarget(name: "FileIOTests", dependencies: ["FileIO"]),
     .testTarget(name: "NASKernelsTests", dependencies: ["NASKernels"]),
     .testTarget(name: "NASFormatTests", dependencies: ["NASFormat"]),
     .testTarget(name: "PNGImageTests", dependencies: ["PNGImage"]),
