@@ -25,13 +25,17 @@ func scaleBackward(_ dInput: UnsafeMutablePointer<Float>, _ dOut: UnsafePointer<
 }
 
 extension Tensor {
-  /// Element-wise (Hadamard) product of two tensors of the same shape.
-  public static func * (a: Tensor, b: Tensor) -> Tensor {
+  /// Element-wise (Hadamard) product with a tensor of the same shape.
+  ///
+  /// A method rather than a `*` overload on purpose: a second arithmetic operator on `Tensor` made the type
+  /// checker time out on ordinary integer index expressions inside closures (`yv[j * 3 + i]`).
+  public func multiplied(by other: Tensor) -> Tensor {
+    let a = self, b = other
     precondition(a.shape == b.shape, "multiply: shapes \(a.shape) and \(b.shape) differ")
     let n = a.count
     let out = TensorStorage(uninitialized: n)
     multiplyForward(out.pointer, a.pointer, b.pointer, count: n)
-    return opResult("multiply", shape: a.shape, storage: out, inputs: [a, b]) { dOut, grads in
+    return Tensor.opResult("multiply", shape: a.shape, storage: out, inputs: [a, b]) { dOut, grads in
       if let da = grads[0] { multiplyBackward(da, dOut, b.pointer, count: n) }
       if let db = grads[1] { multiplyBackward(db, dOut, a.pointer, count: n) }
     }
@@ -46,7 +50,4 @@ extension Tensor {
       if let dx = grads[0] { scaleBackward(dx, dOut, factor: factor, count: n) }
     }
   }
-
-  public static func * (x: Tensor, factor: Float) -> Tensor { x.scaled(by: factor) }
-  public static func * (factor: Float, x: Tensor) -> Tensor { x.scaled(by: factor) }
 }

@@ -24,6 +24,6 @@ extension Tensor {
     }
   }
 
-  /// Element-wise negation.
-  public static prefix func - (x: Tensor) -> Tensor { x.scaled(by: -1) }
+  /// Element-wise negation (a method, not a prefix `-`, to keep operator overloads on `Tensor` few).
+  public func negated() -> Tensor { scaled(by: -1) }
 }

@@ -7,10 +7,10 @@ extension EngineOpTests {
     @Test(arguments: [[7], [3, 5], [2, 3, 5, 7]])
     func productMatchesReferenceAndGradients(_ shape: [Int]) {
       let a = randomTensor(shape, seed: 4), b = randomTensor(shape, seed: 5)
-      #expect((a * b).values == zip(a.values, b.values).map { $0 * $1 })
-      let report = checkGradients([a, b]) { t in t[0] * t[1] }
+      #expect(a.multiplied(by: b).values == zip(a.values, b.values).map { $0 * $1 })
+      let report = checkGradients([a, b]) { t in t[0].multiplied(by: t[1]) }
       #expect(report.passed, "\(shape): \(report)")
-      let square = checkGradients([a]) { t in t[0] * t[0] }
+      let square = checkGradients([a]) { t in t[0].multiplied(by: t[0]) }
       #expect(square.passed, "\(shape) x·x: \(square)")
     }
 
@@ -18,7 +18,6 @@ extension EngineOpTests {
     func scaledByConstant(_ shape: [Int]) {
       let x = randomTensor(shape, seed: 6)
       #expect(x.scaled(by: 2.5).values == x.values.map { 2.5 * $0 })
-      #expect((x * 0.5).values == (0.5 * x).values)
       let report = checkGradients([x]) { t in t[0].scaled(by: -1.75) }
       #expect(report.passed, "\(shape): \(report)")
     }

@@ -8,10 +8,10 @@ extension EngineOpTests {
     func subtractAndNegateMatchReferenceAndGradients(_ shape: [Int]) {
       let a = randomTensor(shape, seed: 1), b = randomTensor(shape, seed: 2)
       #expect((a - b).values == zip(a.values, b.values).map { $0 - $1 })
-      #expect((-a).values == a.values.map { -$0 })
+      #expect(a.negated().values == a.values.map { -$0 })
       let report = checkGradients([a, b]) { t in t[0] - t[1] }
       #expect(report.passed, "\(shape): \(report)")
-      let negated = checkGradients([a]) { t in -t[0] }
+      let negated = checkGradients([a]) { t in t[0].negated() }
       #expect(negated.passed, "\(shape): \(negated)")
     }
 
