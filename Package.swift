@@ -19,7 +19,8 @@ let package = Package(
     // MARK: Front end
     .target(name: "TensorEngine",
             dependencies: ["CBLAS", .product(name: "NASKernels", package: "runtime")]),
-    .target(name: "NN", dependencies: ["TensorEngine"]),
+    .target(name: "NN", dependencies: ["TensorEngine", .product(name: "NASFormat", package: "runtime"),
+                                      .product(name: "FileIO", package: "runtime")]),
     .target(name: "Search", dependencies: ["NN", "TensorEngine"]),
     .target(name: "Datasets",
             dependencies: ["TensorEngine", .product(name: "ImageDatasets", package: "runtime")]),
