@@ -2,28 +2,34 @@
 /// backward calls until `zeroGrad()`.
 public final class Parameter {
   public let name: String
-  /// The current value, a leaf of the autograd graph. Use it in ops directly.
-  public private(set) var value: Tensor
+  /// The leaf of the autograd graph holding the value and collecting the gradient.
+  let leaf: Tensor
+  /// When false, `value` carries no gradient node, so backward skips this parameter's gradient entirely
+  /// (the DARTS architecture step needs d/dα only: freezing the weights saves their weight-gradient kernels).
+  public var requiresGrad = true
+
+  /// The current value; a leaf of the autograd graph while `requiresGrad`. Use it in ops directly.
+  public var value: Tensor { requiresGrad ? leaf : leaf.detached() }
 
   public init(name: String, _ initial: Tensor) {
     self.name = name
     let storage = TensorStorage(copying: initial.pointer, count: initial.count)
-    value = Tensor(shape: initial.shape, storage: storage, gradNode: .leaf(name: name, count: initial.count))
+    leaf = Tensor(shape: initial.shape, storage: storage, gradNode: .leaf(name: name, count: initial.count))
   }
 
-  public var shape: [Int] { value.shape }
-  public var count: Int { value.count }
+  public var shape: [Int] { leaf.shape }
+  public var count: Int { leaf.count }
 
   /// The element buffer, for optimisers and checkpoint loading.
-  public var data: UnsafeMutablePointer<Float> { value.storage.pointer }
+  public var data: UnsafeMutablePointer<Float> { leaf.storage.pointer }
 
   /// The accumulated gradient buffer, or nil when no gradient has reached this parameter since `zeroGrad()`.
-  public var gradData: UnsafeMutablePointer<Float>? { value.gradNode?.gradStorage?.pointer }
+  public var gradData: UnsafeMutablePointer<Float>? { leaf.gradNode?.gradStorage?.pointer }
 
   /// The accumulated gradient as a tensor copy, or nil.
-  public var grad: Tensor? { value.grad }
+  public var grad: Tensor? { leaf.grad }
 
-  public func zeroGrad() { value.gradNode?.zeroGrad() }
+  public func zeroGrad() { leaf.gradNode?.zeroGrad() }
 
   /// Overwrites the value (shape must match); the autograd identity of the parameter is kept.
   public func assign(_ newValue: Tensor) {

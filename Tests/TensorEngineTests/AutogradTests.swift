@@ -46,3 +46,17 @@ import EngineTestSupport
     #expect(c.normal() != xs[0])
   }
 }
+
+@Suite struct ParameterFreezingTests {
+  @Test func frozenParameterGetsNoGradientButInputsStillDo() {
+    let w = Parameter(name: "w", Tensor(shape: [3], values: [1, 2, 3]))
+    let x = Tensor(shape: [3], values: [0.5, -1, 2]).requiringGrad()
+    w.requiresGrad = false
+    w.value.multiplied(by: x).backward(gradient: Tensor(shape: [3], repeating: 1))
+    #expect(w.grad == nil)
+    #expect(x.grad?.values == [1, 2, 3])
+    w.requiresGrad = true
+    w.value.multiplied(by: x).backward(gradient: Tensor(shape: [3], repeating: 1))
+    #expect(w.grad?.values == [0.5, -1, 2])
+  }
+}
