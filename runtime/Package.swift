@@ -26,6 +26,9 @@ let package = Package(
     .target(name: "ImageDatasets", dependencies: ["PNGImage", "CZlib"]),
     .target(name: "CLIKit"),
 
+    // MARK: Tools
+    .executableTarget(name: "nas-format-fuzz", dependencies: ["NASFormat", "CLIKit"]),
+
     // MARK: Tests
     .testTarget(name: "FileIOTests", dependencies: ["FileIO"]),
     .testTarget(name: "NASKernelsTests", dependencies: ["NASKernels"]),
