@@ -59,7 +59,11 @@ func conv2dBackwardWeight(_ dWeight: UnsafeMutablePointer<Float>, _ dOut: Unsafe
 }
 
 /// Depthwise weight gradient: dW[c, ki, kj] += Σ_n Σ_{oh,ow} dOut[n, c, oh, ow] · x[n, c, oh·s − p + ki·d, ow·s − p + kj·d].
-/// One channel per parallel index; within a channel the sum runs over images, rows and SIMD8 lanes in a fixed order.
+///
+/// Walks the forward pass's scratch layout (`DepthwiseInputLayout`: padded, split by column phase), so every
+/// stride vectorises along the output width; dOut rows are copied into zero-tailed SIMD8-wide rows so the lanes
+/// past OW add nothing. One channel per parallel index; within a channel the sum runs over images, rows and
+/// lanes in a fixed order, so the result does not depend on the thread count.
 ///
 /// - Parameters:
 ///   - dWeight: (C, 1, kh, kw), accumulated into
@@ -67,48 +71,64 @@ func conv2dBackwardWeight(_ dWeight: UnsafeMutablePointer<Float>, _ dOut: Unsafe
 ///   - x: (N, C, H, W)
 func depthwiseConv2dBackwardWeight(_ dWeight: UnsafeMutablePointer<Float>, _ dOut: UnsafePointer<Float>,
                                    _ x: UnsafePointer<Float>, _ g: Conv2DGeometry) {
-  let channels = g.inChannels, kh = g.kernelHeight, kw = g.kernelWidth
-  let s = g.stride, p = g.padding, d = g.dilation
-  let height = g.height, width = g.width, outHeight = g.outHeight, outWidth = g.outWidth
-  let taps = kh * kw
-  parallelFor(channels) { c in
-    for ki in 0..<kh {
-      // Output rows whose input row oh·s − p + ki·d lies inside the image.
-      let (ohStart, ohEnd) = depthwiseValidRange(offset: ki * d - p, stride: s, size: height, outSize: outHeight)
-      for kj in 0..<kw {
-        let columnOffset = kj * d - p
-        let (owStart, owEnd) = depthwiseValidRange(offset: columnOffset, stride: s, size: width, outSize: outWidth)
-        var acc = SIMD8<Float>()
-        var tail: Float = 0
-        if owStart < owEnd && ohStart < ohEnd {
-          for image in 0..<g.batch {
-            let plane = image * channels + c
-            let dOutPlane = dOut + plane * outHeight * outWidth
-            let xPlane = x + plane * height * width
-            for oh in ohStart..<ohEnd {
-              let dRow = dOutPlane + oh * outWidth
-              let xRow = xPlane + (oh * s - p + ki * d) * width + columnOffset
-              if s == 1 {
-                var ow = owStart
-                while ow + 8 <= owEnd {
-                  acc.addProduct(UnsafeRawPointer(dRow + ow).loadUnaligned(as: SIMD8<Float>.self),
-                                 UnsafeRawPointer(xRow + ow).loadUnaligned(as: SIMD8<Float>.self))
-                  ow += 8
-                }
-                while ow < owEnd {
-                  tail += dRow[ow] * xRow[ow]
-                  ow += 1
-                }
-              } else {
-                for ow in owStart..<owEnd { tail += dRow[ow] * xRow[ow * s] }
+  let layout = DepthwiseInputLayout(g)
+  let offsets = layout.tapOffsets()
+  let channels = g.inChannels, taps = layout.taps
+  let outHeight = g.outHeight, outWidth = g.outWidth, vectorWidth = layout.vectorWidth
+  let rowStep = layout.rowStep
+  offsets.withUnsafeBufferPointer { offsetBuffer in
+    let tapOffsets = offsetBuffer.baseAddress!
+    parallelFor(channels) { c in
+      let phases = TensorStorage(zeros: layout.count)
+      let dRows = TensorStorage(zeros: outHeight * vectorWidth)
+      var sums = [SIMD8<Float>](repeating: SIMD8<Float>(), count: taps)
+      sums.withUnsafeMutableBufferPointer { sumBuffer in
+        let sums = sumBuffer.baseAddress!
+        for image in 0..<g.batch {
+          let plane = image * channels + c
+          layout.scatter(phases.pointer, x + plane * g.height * g.width)
+          let dOutPlane = dOut + plane * outHeight * outWidth
+          for oh in 0..<outHeight {
+            (dRows.pointer + oh * vectorWidth).update(from: dOutPlane + oh * outWidth, count: outWidth)
+          }
+          let d = UnsafePointer(dRows.pointer)
+          for t in 0..<taps {
+            let src = UnsafePointer(phases.pointer) + tapOffsets[t]
+            // Four rows at a time: four independent FMA chains.
+            var a0 = SIMD8<Float>(), a1 = a0, a2 = a0, a3 = a0
+            var oh = 0
+            while oh + 4 <= outHeight {
+              var v = 0
+              while v < vectorWidth {
+                let dp = d + oh * vectorWidth + v, xp = src + oh * rowStep + v
+                a0.addProduct(load8(dp), load8(xp))
+                a1.addProduct(load8(dp + vectorWidth), load8(xp + rowStep))
+                a2.addProduct(load8(dp + 2 * vectorWidth), load8(xp + 2 * rowStep))
+                a3.addProduct(load8(dp + 3 * vectorWidth), load8(xp + 3 * rowStep))
+                v += 8
               }
+              oh += 4
             }
+            while oh < outHeight {
+              var v = 0
+              while v < vectorWidth {
+                a0.addProduct(load8(d + oh * vectorWidth + v), load8(src + oh * rowStep + v))
+                v += 8
+              }
+              oh += 1
+            }
+            sums[t] += (a0 + a1) + (a2 + a3)
           }
         }
-        dWeight[c * taps + ki * kw + kj] += acc.sum() + tail
+        for t in 0..<taps { dWeight[c * taps + t] += sums[t].sum() }
       }
     }
   }
+}
+
+@inline(__always)
+func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+  UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
 }
 
 /// dBias[c] += Σ_{n, oh, ow} dOut[n, c, oh, ow], summed in Double per (n, c) plane in a fixed order.
@@ -128,14 +148,4 @@ func conv2dBackwardBias(_ dBias: UnsafeMutablePointer<Float>, _ dOut: UnsafePoin
     }
     dBias[c] += Float(total)
   }
-}
-
-/// The output indices o in [start, end) with o·stride + offset in [0, size), clamped to [0, outSize).
-@inline(__always)
-func depthwiseValidRange(offset: Int, stride: Int, size: Int, outSize: Int) -> (start: Int, end: Int) {
-  let start = offset >= 0 ? 0 : (-offset + stride - 1) / stride
-  let lastInput = size - 1 - offset
-  let end = lastInput < 0 ? 0 : lastInput / stride + 1
-  let s = min(start, outSize), e = min(max(end, s), outSize)
-  return (s, e)
 }

@@ -1,11 +1,14 @@
 // Depthwise 2-D convolution (groups == Cin == Cout: one kh×kw filter per channel), direct kernels for any
 // stride, padding and dilation: forward and input gradient, side by side.
 //
-// Each (n, c) plane is copied once into a zero-bordered scratch, split by column phase for stride s > 1:
-// phase q holds the padded columns q, q + s, q + 2s, … . Tap (ki, kj) of output column ow then reads phase
-// (kj·d) mod s at column ow + ⌊kj·d / s⌋, so every stride vectorises along the output width with SIMD8 and no
-// bounds checks (the scratch has slack columns past the last vector). Planes are independent: a batch is split
-// over plane ranges, so results are bit-identical for any `threads`.
+// Both are a stride-1 correlation over a zero-bordered scratch copy of one (n, c) plane, vectorised along the
+// output width with SIMD8 and blocked over 4 output rows (4 independent FMA chains hide the FMA latency):
+//   out[r][c] (+)= Σ_t w[t] · src[r·rowStep + tapOffset[t] + c].
+// Forward: src is the padded input split by column phase for stride s > 1 (phase q holds padded columns
+// q, q + s, …), so tap (ki, kj) of output column ow reads phase (kj·d) mod s at column ow + ⌊kj·d / s⌋.
+// Input gradient: src is dOut spread onto the stride-s grid with a (k − 1)·d border, correlated with the
+// flipped filter. The scratch has slack columns past the last vector, so no bounds checks are needed.
+// Planes are independent: a batch is split over plane ranges, so results are bit-identical for any `threads`.
 
 /// out[n, c] = Σ_{ki,kj} w[c, ki, kj] · x[n, c, oh·s − p + ki·d, ow·s − p + kj·d] + bias[c].
 ///
@@ -19,27 +22,33 @@ public func depthwiseConv2dForward(_ out: UnsafeMutablePointer<Float>, _ x: Unsa
                                    _ g: Conv2DGeometry, threads: Int = 1) {
   precondition(g.isDepthwise || (g.groups == 1 && g.inChannels == 1 && g.outChannels == 1),
                "depthwise conv needs groups == in == out channels: \(g)")
-  let layout = PhaseLayout(g)
+  let layout = DepthwiseInputLayout(g)
+  let offsets = layout.tapOffsets()
   let io = ConvPointers(out: out, x: UnsafeMutablePointer(mutating: x), weight: weight, bias: bias)
   let planes = g.batch * g.inChannels
-  concurrentRanges(planes, threads: threads) { range in
-    let phases = allocateAligned(layout.count)
-    let rowTail = allocateAligned(layout.vectorWidth)
-    defer {
-      phases.deallocate()
-      rowTail.deallocate()
-    }
-    phases.update(repeating: 0, count: layout.count)
-    for plane in range {
-      let c = plane % g.inChannels
-      layout.scatter(phases, UnsafePointer(io.x) + plane * g.height * g.width, g)
-      depthwisePlaneForward(io.out + plane * g.outHeight * g.outWidth, phases, io.weight + c * layout.taps,
-                            io.bias?[c] ?? 0, layout, g, rowTail: rowTail)
+  offsets.withUnsafeBufferPointer { tapOffsets in
+    let tapOffsets = tapOffsets.baseAddress!
+    concurrentRanges(planes, threads: threads) { range in
+      let phases = allocateAligned(layout.count)
+      let rowTail = allocateAligned(8)
+      defer {
+        phases.deallocate()
+        rowTail.deallocate()
+      }
+      phases.update(repeating: 0, count: layout.count)
+      for plane in range {
+        let c = plane % g.inChannels
+        layout.scatter(phases, UnsafePointer(io.x) + plane * g.height * g.width)
+        depthwiseCorrelate(io.out + plane * g.outHeight * g.outWidth, rows: g.outHeight, width: g.outWidth,
+                           phases, rowStep: layout.rowStep, tapOffsets, io.weight + c * layout.taps,
+                           taps: layout.taps, bias: io.bias?[c] ?? 0, accumulate: false, rowTail: rowTail)
+      }
     }
   }
 }
 
-/// dInput += d(loss)/d(x) of `depthwiseConv2dForward`, given dOut.
+/// dInput += d(loss)/d(x) of `depthwiseConv2dForward`, given dOut:
+/// dx[ih, iw] += Σ_{ki,kj} w[ki, kj] · dOut[(ih + p − ki·d) / s, (iw + p − kj·d) / s] over the exact quotients.
 ///
 /// - Parameters:
 ///   - dInput: (N, C, H, W), accumulated into
@@ -49,101 +58,137 @@ public func depthwiseConv2dBackwardData(_ dInput: UnsafeMutablePointer<Float>, _
                                         _ weight: UnsafePointer<Float>, _ g: Conv2DGeometry, threads: Int = 1) {
   precondition(g.isDepthwise || (g.groups == 1 && g.inChannels == 1 && g.outChannels == 1),
                "depthwise conv needs groups == in == out channels: \(g)")
-  let layout = PhaseLayout(g)
+  let kh = g.kernelHeight, kw = g.kernelWidth, d = g.dilation, p = g.padding, s = g.stride
+  let top = (kh - 1) * d, left = (kw - 1) * d
+  let vectorWidth = roundUp(g.width, 8)
+  // Spread dOut: row top + oh·s, column left + ow·s. Reads reach row (H − 1) + p + top and column
+  // (vectorWidth − 1) + p + left.
+  let columns = max(vectorWidth + p + left, left + (g.outWidth - 1) * s + 1)
+  let rows = max(g.height + p + top, top + (g.outHeight - 1) * s + 1)
+  // Tap (ki, kj) pairs with the flipped position: dx[ih][iw] reads spread[ih + p + top − ki·d][iw + p + left − kj·d].
+  var offsets: [Int] = []
+  for ki in 0..<kh {
+    for kj in 0..<kw { offsets.append((p + top - ki * d) * columns + p + left - kj * d) }
+  }
   let io = ConvPointers(out: dInput, x: UnsafeMutablePointer(mutating: dOut), weight: weight, bias: nil)
   let planes = g.batch * g.inChannels
-  concurrentRanges(planes, threads: threads) { range in
-    let phases = allocateAligned(layout.count)
-    let paddedRow = allocateAligned(layout.vectorWidth)
-    defer {
-      phases.deallocate()
-      paddedRow.deallocate()
-    }
-    for plane in range {
-      let c = plane % g.inChannels
-      phases.update(repeating: 0, count: layout.count)
-      depthwisePlaneBackwardData(phases, UnsafePointer(io.x) + plane * g.outHeight * g.outWidth,
-                                 io.weight + c * layout.taps, layout, g, paddedRow: paddedRow)
-      layout.gatherAdd(io.out + plane * g.height * g.width, phases, g)
+  offsets.withUnsafeBufferPointer { tapOffsets in
+    let tapOffsets = tapOffsets.baseAddress!
+    concurrentRanges(planes, threads: threads) { range in
+      let spread = allocateAligned(rows * columns)
+      let rowTail = allocateAligned(8)
+      defer {
+        spread.deallocate()
+        rowTail.deallocate()
+      }
+      spread.update(repeating: 0, count: rows * columns)
+      for plane in range {
+        let c = plane % g.inChannels
+        let dOutPlane = UnsafePointer(io.x) + plane * g.outHeight * g.outWidth
+        for oh in 0..<g.outHeight {
+          let src = dOutPlane + oh * g.outWidth
+          let dst = spread + (top + oh * s) * columns + left
+          if s == 1 {
+            dst.update(from: src, count: g.outWidth)
+          } else {
+            for ow in 0..<g.outWidth { dst[ow * s] = src[ow] }
+          }
+        }
+        depthwiseCorrelate(io.out + plane * g.height * g.width, rows: g.height, width: g.width, spread,
+                           rowStep: columns, tapOffsets, io.weight + c * kh * kw, taps: kh * kw, bias: 0,
+                           accumulate: true, rowTail: rowTail)
+      }
     }
   }
 }
 
-/// One plane of the forward pass.  out: (OH, OW); phases: the padded input plane (see `PhaseLayout`).
+/// out[r][c] = bias + Σ_t w[t] · src[r·rowStep + tapOffset[t] + c] for r < rows, c < width; with `accumulate`
+/// the sum is added to out instead. Reads src up to column roundUp(width, 8) − 1 past each offset.
+///
+/// - Parameters:
+///   - out: (rows, width)
+///   - w: (taps), tapOffsets: (taps)
+///   - rowTail: scratch of 8 floats for the partial last vector of a row
 @inline(__always)
-func depthwisePlaneForward(_ out: UnsafeMutablePointer<Float>, _ phases: UnsafePointer<Float>,
-                           _ w: UnsafePointer<Float>, _ bias: Float, _ layout: PhaseLayout, _ g: Conv2DGeometry,
-                           rowTail: UnsafeMutablePointer<Float>) {
-  let kh = g.kernelHeight, kw = g.kernelWidth, s = g.stride, d = g.dilation
-  let outWidth = g.outWidth, rowStride = layout.rowStride, phaseCount = layout.phaseCount
-  for oh in 0..<g.outHeight {
-    let outRow = out + oh * outWidth
-    var ow = 0
-    while ow < outWidth {
-      var acc = SIMD8<Float>(repeating: bias)
-      for ki in 0..<kh {
-        let row = phases + (oh * s + ki * d) * rowStride + ow
-        for kj in 0..<kw {
-          let tap = kj * d
-          let src = row + (tap % s) * phaseCount + tap / s
-          acc.addProduct(SIMD8<Float>(repeating: w[ki * kw + kj]), UnsafeRawPointer(src).loadUnaligned(as: SIMD8<Float>.self))
+func depthwiseCorrelate(_ out: UnsafeMutablePointer<Float>, rows: Int, width: Int, _ src: UnsafePointer<Float>,
+                        rowStep: Int, _ tapOffsets: UnsafePointer<Int>, _ w: UnsafePointer<Float>, taps: Int,
+                        bias: Float, accumulate: Bool, rowTail: UnsafeMutablePointer<Float>) {
+  var r = 0
+  while r < rows {
+    let block = min(4, rows - r)
+    var c = 0
+    while c < width {
+      let base = src + r * rowStep + c
+      var a0 = SIMD8<Float>(repeating: bias), a1 = a0, a2 = a0, a3 = a0
+      if block == 4 {
+        for t in 0..<taps {
+          let wv = SIMD8<Float>(repeating: w[t])
+          let p = UnsafeRawPointer(base + tapOffsets[t])
+          let step = rowStep * MemoryLayout<Float>.stride
+          a0.addProduct(wv, p.loadUnaligned(as: SIMD8<Float>.self))
+          a1.addProduct(wv, p.loadUnaligned(fromByteOffset: step, as: SIMD8<Float>.self))
+          a2.addProduct(wv, p.loadUnaligned(fromByteOffset: 2 * step, as: SIMD8<Float>.self))
+          a3.addProduct(wv, p.loadUnaligned(fromByteOffset: 3 * step, as: SIMD8<Float>.self))
         }
-      }
-      if ow + 8 <= outWidth {
-        UnsafeMutableRawPointer(outRow + ow).storeBytes(of: acc, as: SIMD8<Float>.self)
       } else {
-        UnsafeMutableRawPointer(rowTail).storeBytes(of: acc, as: SIMD8<Float>.self)
-        for j in 0..<(outWidth - ow) { outRow[ow + j] = rowTail[j] }
-      }
-      ow += 8
-    }
-  }
-}
-
-/// One plane of the input gradient, into the phase-split padded scratch (zeroed by the caller):
-/// dPhases[tap of (oh, ow, ki, kj)] += w[ki, kj] · dOut[oh, ow].  paddedRow: scratch of `vectorWidth` floats.
-@inline(__always)
-func depthwisePlaneBackwardData(_ dPhases: UnsafeMutablePointer<Float>, _ dOut: UnsafePointer<Float>,
-                                _ w: UnsafePointer<Float>, _ layout: PhaseLayout, _ g: Conv2DGeometry,
-                                paddedRow: UnsafeMutablePointer<Float>) {
-  let kh = g.kernelHeight, kw = g.kernelWidth, s = g.stride, d = g.dilation
-  let outWidth = g.outWidth, rowStride = layout.rowStride, phaseCount = layout.phaseCount
-  let width = layout.vectorWidth
-  // Lanes past OW are zero, so the slack columns they touch only receive zeros.
-  (paddedRow + outWidth).update(repeating: 0, count: width - outWidth)
-  for oh in 0..<g.outHeight {
-    paddedRow.update(from: dOut + oh * outWidth, count: outWidth)
-    for ki in 0..<kh {
-      let row = dPhases + (oh * s + ki * d) * rowStride
-      for kj in 0..<kw {
-        let tap = kj * d
-        let dst = row + (tap % s) * phaseCount + tap / s
-        let wv = SIMD8<Float>(repeating: w[ki * kw + kj])
-        var ow = 0
-        while ow < width {
-          let raw = UnsafeMutableRawPointer(dst + ow)
-          let v = raw.loadUnaligned(as: SIMD8<Float>.self)
-            .addingProduct(wv, UnsafeRawPointer(paddedRow + ow).load(as: SIMD8<Float>.self))
-          raw.storeBytes(of: v, as: SIMD8<Float>.self)
-          ow += 8
+        for t in 0..<taps {
+          let wv = SIMD8<Float>(repeating: w[t])
+          let p = base + tapOffsets[t]
+          a0.addProduct(wv, UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self))
+          if block > 1 { a1.addProduct(wv, UnsafeRawPointer(p + rowStep).loadUnaligned(as: SIMD8<Float>.self)) }
+          if block > 2 { a2.addProduct(wv, UnsafeRawPointer(p + 2 * rowStep).loadUnaligned(as: SIMD8<Float>.self)) }
         }
       }
+      let lanes = min(8, width - c)
+      depthwiseStoreRow(out + r * width + c, a0, lanes: lanes, accumulate: accumulate, rowTail)
+      if block > 1 { depthwiseStoreRow(out + (r + 1) * width + c, a1, lanes: lanes, accumulate: accumulate, rowTail) }
+      if block > 2 { depthwiseStoreRow(out + (r + 2) * width + c, a2, lanes: lanes, accumulate: accumulate, rowTail) }
+      if block > 3 { depthwiseStoreRow(out + (r + 3) * width + c, a3, lanes: lanes, accumulate: accumulate, rowTail) }
+      c += 8
     }
+    r += block
   }
 }
 
-/// Where a padded input plane lives in the scratch: padded row r (input row r − p) has, for each column
-/// phase q < s, `phaseCount` floats holding padded columns q, q + s, q + 2s, …  (row r, phase q, column j at
-/// r·rowStride + q·phaseCount + j). Columns past the padded width stay zero.
-struct PhaseLayout {
-  let phaseCount: Int
-  let rowStride: Int
-  let rows: Int
-  let vectorWidth: Int
-  let taps: Int
-  var count: Int { rows * rowStride }
+/// Stores (or adds) the first `lanes` lanes of v at out.
+@inline(__always)
+func depthwiseStoreRow(_ out: UnsafeMutablePointer<Float>, _ v: SIMD8<Float>, lanes: Int, accumulate: Bool,
+                       _ rowTail: UnsafeMutablePointer<Float>) {
+  let raw = UnsafeMutableRawPointer(out)
+  if lanes == 8 {
+    raw.storeBytes(of: accumulate ? raw.loadUnaligned(as: SIMD8<Float>.self) + v : v, as: SIMD8<Float>.self)
+    return
+  }
+  UnsafeMutableRawPointer(rowTail).storeBytes(of: v, as: SIMD8<Float>.self)
+  if accumulate {
+    for j in 0..<lanes { out[j] += rowTail[j] }
+  } else {
+    for j in 0..<lanes { out[j] = rowTail[j] }
+  }
+}
 
-  init(_ g: Conv2DGeometry) {
+/// Where the forward pass keeps one padded input plane: padded row r (input row r − p) holds, for each column
+/// phase q < s, `phaseCount` floats with padded columns q, q + s, q + 2s, …  (row r, phase q, column j at
+/// r·rowStride + q·phaseCount + j). Positions outside the image stay zero. Public so that the engine's
+/// depthwise weight gradient can walk the same layout as the forward pass.
+public struct DepthwiseInputLayout {
+  public let geometry: Conv2DGeometry
+  /// Floats per phase of one padded row.
+  public let phaseCount: Int
+  /// Floats per padded row (all phases).
+  public let rowStride: Int
+  /// Padded rows.
+  public let rows: Int
+  /// The output width rounded up to whole SIMD8 vectors.
+  public let vectorWidth: Int
+  public let taps: Int
+  /// Floats of scratch for one plane.
+  public var count: Int { rows * rowStride }
+  /// Distance between the first input element of two consecutive output rows (s padded rows).
+  public var rowStep: Int { geometry.stride * rowStride }
+
+  public init(_ g: Conv2DGeometry) {
+    geometry = g
     let s = g.stride
     vectorWidth = roundUp(g.outWidth, 8)
     // Reads reach column (vectorWidth − 1) + ⌊(kw − 1)·d / s⌋ of a phase; the real data ⌈(W + 2p) / s⌉.
@@ -153,38 +198,39 @@ struct PhaseLayout {
     taps = g.kernelHeight * g.kernelWidth
   }
 
-  /// Copies one input plane x (H, W) into its padded, phase-split position (borders untouched, i.e. zero).
-  @inline(__always)
-  func scatter(_ phases: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ g: Conv2DGeometry) {
+  /// For tap t = ki·kw + kj: where output (0, 0) reads its input, relative to the scratch start.
+  public func tapOffsets() -> [Int] {
+    let g = geometry
+    var offsets: [Int] = []
+    for ki in 0..<g.kernelHeight {
+      for kj in 0..<g.kernelWidth {
+        let column = kj * g.dilation
+        offsets.append(ki * g.dilation * rowStride + (column % g.stride) * phaseCount + column / g.stride)
+      }
+    }
+    return offsets
+  }
+
+  /// Copies one input plane x (H, W) into its padded, phase-split position; other positions are left as they
+  /// are (zero when the scratch was zeroed once, since every plane writes the same positions).
+  public func scatter(_ phases: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>) {
+    let g = geometry
     let s = g.stride, p = g.padding, width = g.width
     for ih in 0..<g.height {
       let dst = phases + (ih + p) * rowStride
       let src = x + ih * width
       if s == 1 {
         (dst + p).update(from: src, count: width)
-      } else {
-        for iw in 0..<width {
-          let column = iw + p
-          dst[(column % s) * phaseCount + column / s] = src[iw]
-        }
+        continue
       }
-    }
-  }
-
-  /// dx (H, W) += the real (unpadded) part of a phase-split padded plane.
-  @inline(__always)
-  func gatherAdd(_ dx: UnsafeMutablePointer<Float>, _ phases: UnsafePointer<Float>, _ g: Conv2DGeometry) {
-    let s = g.stride, p = g.padding, width = g.width
-    for ih in 0..<g.height {
-      let src = phases + (ih + p) * rowStride
-      let dst = dx + ih * width
-      if s == 1 {
-        let row = src + p
-        for iw in 0..<width { dst[iw] += row[iw] }
-      } else {
-        for iw in 0..<width {
-          let column = iw + p
-          dst[iw] += src[(column % s) * phaseCount + column / s]
+      for q in 0..<s {
+        // Phase q column j is padded column q + s·j, i.e. input column q + s·j − p.
+        let (start, end) = validRange(offset: q - p, stride: s, size: width, outSize: phaseCount)
+        let phase = dst + q * phaseCount
+        var iw = q + s * start - p
+        for j in start..<end {
+          phase[j] = src[iw]
+          iw += s
         }
       }
     }
