@@ -21,39 +21,56 @@ extension PixelImage {
     let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
     guard pngData.count >= 8, Array(pngData[0..<8]) == signature else { throw PNGError.notPNG }
 
-    var image = cpng_image_init()
-    let began = pngData.withUnsafeBytes { raw in
-      png_image_begin_read_from_memory(&image, raw.baseAddress, raw.count)
+    // libpng keeps the address of the png_image between begin and finish (its read callback finds the memory
+    // through it), so the struct must not move: `&local` may pass a different temporary each call in -O builds.
+    let image = UnsafeMutablePointer<png_image>.allocate(capacity: 1)
+    image.initialize(to: cpng_image_init())
+    defer { image.deallocate() }
+    var result: Result<PixelImage, PNGError> = .failure(.notPNG)
+    pngData.withUnsafeBytes { file in
+      do throws(PNGError) {
+        result = .success(try PixelImage(image, file, channels: channels, maxPixels: maxPixels))
+      } catch {
+        result = .failure(error)
+      }
     }
-    if began == 0 || cpng_image_failed(&image) != 0 {
-      let error = PNGError.fromLibpng(&image)
-      png_image_free(&image)
+    self = try result.get()
+  }
+
+  /// Decodes with `image` at a fixed address while `file` (the PNG bytes) stays alive.
+  private init(_ image: UnsafeMutablePointer<png_image>, _ file: UnsafeRawBufferPointer, channels: ImageChannels,
+               maxPixels: Int) throws(PNGError) {
+    let began = png_image_begin_read_from_memory(image, file.baseAddress, file.count)
+    if began == 0 || cpng_image_failed(image) != 0 {
+      let error = PNGError.fromLibpng(image)
+      png_image_free(image)
       throw error
     }
-    let width = Int(image.width), height = Int(image.height)
-    guard width > 0, height > 0, width <= maxPixels, height <= maxPixels, width * height <= maxPixels else {
-      png_image_free(&image)
+    let width = Int(image.pointee.width), height = Int(image.pointee.height)
+    let (pixels, overflow) = width.multipliedReportingOverflow(by: height)
+    guard width > 0, height > 0, !overflow, pixels <= maxPixels else {
+      png_image_free(image)
       throw PNGError.imageTooLarge(width: width, height: height, maxPixels: maxPixels)
     }
 
-    let sourceIsColor = image.format & cpng_format_flag_color != 0
-    let sourceHasAlpha = image.format & cpng_format_flag_alpha != 0
+    let sourceIsColor = image.pointee.format & cpng_format_flag_color != 0
+    let sourceHasAlpha = image.pointee.format & cpng_format_flag_alpha != 0
     let decodeColor = channels == .rgb || sourceIsColor
     var format = decodeColor ? cpng_format_rgb : cpng_format_gray
     if sourceHasAlpha { format |= cpng_format_flag_alpha }
-    image.format = format
-    image.flags |= cpng_image_flag_16bit_srgb
+    image.pointee.format = format
+    image.pointee.flags |= cpng_image_flag_16bit_srgb
     let decodedChannels = Int(cpng_format_channels(format))
     var buffer = [UInt8](repeating: 0, count: width * height * decodedChannels)
     let finished = buffer.withUnsafeMutableBytes { raw in
-      png_image_finish_read(&image, nil, raw.baseAddress, 0, nil)
+      png_image_finish_read(image, nil, raw.baseAddress, 0, nil)
     }
-    if finished == 0 || cpng_image_failed(&image) != 0 {
-      let error = PNGError.fromLibpng(&image)
-      png_image_free(&image)
+    if finished == 0 || cpng_image_failed(image) != 0 {
+      let error = PNGError.fromLibpng(image)
+      png_image_free(image)
       throw error
     }
-    png_image_free(&image)
+    png_image_free(image)
 
     let colorChannels = decodeColor ? 3 : 1
     if sourceHasAlpha { buffer = compositedOnBlack(buffer, pixels: width * height, colorChannels: colorChannels) }
@@ -91,8 +108,8 @@ func compositedOnBlack(_ input: [UInt8], pixels: Int, colorChannels: Int) -> [UI
 extension PNGError {
   /// The error recorded in a failed png_image, classified where the message is recognisable.
   @inline(never)
-  static func fromLibpng(_ image: inout png_image) -> PNGError {
-    let message = withUnsafeBytes(of: &image.message) { raw -> String in
+  static func fromLibpng(_ image: UnsafeMutablePointer<png_image>) -> PNGError {
+    let message = withUnsafeBytes(of: &image.pointee.message) { raw -> String in
       let bytes = raw.prefix { $0 != 0 }
       return String(decoding: bytes, as: UTF8.self)
     }
