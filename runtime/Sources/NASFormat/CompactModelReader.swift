@@ -9,6 +9,11 @@ public enum CompactModelReader {
     return try parse(image)
   }
 
+  /// Parses a copy of the bytes in `buffer`.
+  public static func parse(_ buffer: UnsafeRawBufferPointer) throws(FormatError) -> CompactModel {
+    try parse(ModelBytes(copying: buffer))
+  }
+
   /// Parses a file image that is already in an aligned `ModelBytes`; tensors then point into it.
   public static func parse(_ image: ModelBytes) throws(FormatError) -> CompactModel {
     var parser = Parser(image: image)

@@ -71,6 +71,8 @@ struct FormatFuzz {
     let model: CompactModel
     do {
       model = try CompactModelReader.parse(bytes)
+    } catch .badMagic {
+      return "badMagic"  // the one case without a payload, so without a Mirror label
     } catch {
       return Mirror(reflecting: error).children.first?.label ?? "\(error)"
     }

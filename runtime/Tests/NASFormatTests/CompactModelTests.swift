@@ -167,6 +167,18 @@ private func directoryEntries(_ path: String) throws -> [String] {
     }
   }
 
+  @Test func summary() throws {
+    let model = try makeTestWriter(dataType: .int8).model()
+    #expect(model.summary == """
+      format 1.0, \(model.bytes.count) bytes
+      input 3×10×10, 5 classes: t-shirt, trouser, pull"over, dress, coat ✓
+      16 ops: Conv 4, ReLU 1, Crop 1, Concat 1, MaxPool 1, AveragePool 1, Add 1, ChannelAffine 1, ChannelShuffle 1, \
+      Pad 1, GlobalAveragePool 1, Flatten 1, Gemm 1
+      9 tensors, 421 parameters, 484 bytes: int8 6, fp32 3
+      metadata: producer, genotype
+      """)
+  }
+
   @Test func writerIsDeterministic() throws {
     #expect(try makeTestWriter(dataType: .int8).serialized() == makeTestWriter(dataType: .int8).serialized())
   }
