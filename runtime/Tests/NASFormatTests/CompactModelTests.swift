@@ -61,6 +61,19 @@ import Glibc
     #expect(bytes == [0x00, 0x3C, 0x02, 0x3C])
   }
 
+  @Test func float16DecodeMatchesFloat16ForEveryBitPattern() {
+    for bits in 0...UInt16.max {
+      let expected = Float(Float16(bitPattern: bits))
+      let actual = float16ToFloat(bits)
+      if expected.isNaN {
+        #expect(actual.isNaN, "bits \(bits)")
+      } else if actual.bitPattern != expected.bitPattern {
+        Issue.record("bits \(bits): \(actual) != \(expected)")
+        return
+      }
+    }
+  }
+
   @Test func int8RoundTripWithinQuantisationBound() throws {
     let model = try makeTestWriter(dataType: .int8).model()
     var rng = TestRNG(seed: 1)
