@@ -25,6 +25,14 @@ public enum CompactModelReader {
     try parse(try FileIO.readAligned(path: path))
   }
 
+  /// Maps the file at `path` read-only and parses it; fp32 tensors are then used straight from the page cache.
+  ///
+  /// Validation touches every page once (CRCs). Do not truncate the file while the model is alive
+  /// (atomic replacement by rename is fine).
+  public static func map(path: String) throws(FormatError) -> CompactModel {
+    try parse(try FileIO.map(path: path))
+  }
+
   /// Throws `.nonFiniteValue` if an fp32 or fp16 tensor holds a NaN or infinity.
   static func checkFinite(_ tensors: [TensorDescriptor], in image: ModelBytes) throws(FormatError) {
     for t in tensors {

@@ -35,6 +35,28 @@ enum FileIO {
     }
   }
 
+  /// Maps the regular file at `path` read-only (`MAP_PRIVATE`); nothing is copied until pages are touched.
+  ///
+  /// The caller must not let the file shrink while it is mapped (touching a page past the new end raises SIGBUS);
+  /// files replaced by `writeAtomically` are safe because the old inode stays intact.
+  static func map(path: String) throws(FormatError) -> ModelBytes {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { throw .fileError(path: path, operation: "open", errno: errno) }
+    defer { close(fd) }
+    var info = stat()
+    guard fstat(fd, &info) == 0 else { throw .fileError(path: path, operation: "stat", errno: errno) }
+    guard (info.st_mode & S_IFMT) == S_IFREG else { throw .fileError(path: path, operation: "map", errno: EISDIR) }
+    let size = Int(info.st_size)
+    guard size <= FormatLimits.maxFileLength else {
+      throw .limitExceeded(field: "file length", value: size, limit: FormatLimits.maxFileLength)
+    }
+    guard size > 0 else { return ModelBytes(copying: UnsafeRawBufferPointer(start: nil, count: 0)) }
+    guard let p = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), p != MAP_FAILED else {
+      throw .fileError(path: path, operation: "mmap", errno: errno)
+    }
+    return ModelBytes(mapping: UnsafeRawPointer(p), count: size)
+  }
+
   /// Writes `bytes` to `path` atomically: a temporary file in the same directory, fsync, rename, fsync the directory.
   /// On failure the temporary file is removed and `path` is untouched.
   static func writeAtomically(path: String, bytes: [UInt8]) throws(FormatError) {

@@ -109,6 +109,14 @@ import Glibc
     defer { unlink(path) }
     let model = try CompactModelReader.read(path: path)
     #expect(model.graph == (try writer.model()).graph)
+    #expect(!model.bytes.isMapped)
+    let mapped = try CompactModelReader.map(path: path)
+    #expect(mapped.bytes.isMapped)
+    #expect(Array(mapped.bytes.buffer) == Array(model.bytes.buffer))
+    #expect(mapped.floatValues(ofTensor: 0) == model.floatValues(ofTensor: 0))
+    #expect(throws: FormatError.fileError(path: directory, operation: "map", errno: EISDIR)) {
+      try CompactModelReader.map(path: directory)
+    }
     #expect(try directoryEntries(directory) == ["model.nasb"])
     #expect(throws: FormatError.fileError(path: directory + "/missing.nasb", operation: "open", errno: ENOENT)) {
       try CompactModelReader.read(path: directory + "/missing.nasb")
