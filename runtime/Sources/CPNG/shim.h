@@ -11,6 +11,7 @@ static const unsigned int cpng_format_rgb = PNG_FORMAT_RGB;
 static const unsigned int cpng_format_rgba = PNG_FORMAT_RGBA;
 static const unsigned int cpng_format_flag_alpha = PNG_FORMAT_FLAG_ALPHA;
 static const unsigned int cpng_format_flag_color = PNG_FORMAT_FLAG_COLOR;
+static const unsigned int cpng_format_flag_linear = PNG_FORMAT_FLAG_LINEAR;
 static const unsigned int cpng_image_version = PNG_IMAGE_VERSION;
 /// On read: 16-bit images without gAMA/sRGB chunks are taken as sRGB-encoded (v/257), not linear.
 static const unsigned int cpng_image_flag_16bit_srgb = PNG_IMAGE_FLAG_16BIT_sRGB;

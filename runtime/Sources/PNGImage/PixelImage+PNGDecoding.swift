@@ -1,4 +1,5 @@
 import CPNG
+import Glibc
 
 extension PixelImage {
   /// Default limit on width × height for decoding (64 Mpixel, 192 MiB as RGB).
@@ -55,22 +56,32 @@ extension PixelImage {
 
     let sourceIsColor = image.pointee.format & cpng_format_flag_color != 0
     let sourceHasAlpha = image.pointee.format & cpng_format_flag_alpha != 0
+    // libpng 1.6.39's 16-bit → 8-bit path garbles Adam7-interlaced files (pnggroup/libpng#853): read those as
+    // 16-bit linear and convert here. IHDR is the first chunk (begin_read checked it); byte 28 is its interlace.
+    let sixteenBitInterlaced = image.pointee.format & cpng_format_flag_linear != 0 && file.count > 28 && file[28] != 0
     let decodeColor = channels == .rgb || sourceIsColor
     var format = decodeColor ? cpng_format_rgb : cpng_format_gray
     if sourceHasAlpha { format |= cpng_format_flag_alpha }
+    if sixteenBitInterlaced { format |= cpng_format_flag_linear }
     image.pointee.format = format
     image.pointee.flags |= cpng_image_flag_16bit_srgb
     let decodedChannels = Int(cpng_format_channels(format))
-    var buffer = [UInt8](repeating: 0, count: width * height * decodedChannels)
-    let finished = buffer.withUnsafeMutableBytes { raw in
-      png_image_finish_read(image, nil, raw.baseAddress, 0, nil)
-    }
+    let sampleCount = width * height * decodedChannels
+    var buffer = [UInt8](repeating: 0, count: sixteenBitInterlaced ? 0 : sampleCount)
+    var wide = [UInt16](repeating: 0, count: sixteenBitInterlaced ? sampleCount : 0)
+    let finished = sixteenBitInterlaced
+      ? wide.withUnsafeMutableBytes { raw in png_image_finish_read(image, nil, raw.baseAddress, 0, nil) }
+      : buffer.withUnsafeMutableBytes { raw in png_image_finish_read(image, nil, raw.baseAddress, 0, nil) }
     if finished == 0 || cpng_image_failed(image) != 0 {
       let error = PNGError.fromLibpng(image)
       png_image_free(image)
       throw error
     }
     png_image_free(image)
+    if sixteenBitInterlaced {
+      buffer = linearToSRGB8(wide, pixels: width * height, colorChannels: decodedChannels - (sourceHasAlpha ? 1 : 0),
+                             hasAlpha: sourceHasAlpha)
+    }
 
     let colorChannels = decodeColor ? 3 : 1
     if sourceHasAlpha { buffer = compositedOnBlack(buffer, pixels: width * height, colorChannels: colorChannels) }
@@ -86,6 +97,25 @@ extension PixelImage {
     let bytes = try readWholeFile(path)
     try self.init(pngData: bytes, channels: channels, maxPixels: maxPixels)
   }
+}
+
+/// libpng's 16-bit linear output (colour premultiplied by alpha) → 8-bit gamma-encoded with straight alpha, the
+/// layout of its 8-bit output: colour = round(255 · (p / a)^0.45455), alpha = round(255 · a).
+func linearToSRGB8(_ input: [UInt16], pixels: Int, colorChannels: Int, hasAlpha: Bool) -> [UInt8] {
+  let stride = colorChannels + (hasAlpha ? 1 : 0)
+  var out = [UInt8](repeating: 0, count: pixels * stride)
+  for i in 0..<pixels {
+    let alpha = hasAlpha ? Double(input[i * stride + colorChannels]) / 65535 : 1
+    for c in 0..<colorChannels {
+      let premultiplied = Double(input[i * stride + c]) / 65535
+      let linear = alpha > 0 ? min(premultiplied / alpha, 1) : 0
+      // With PNG_IMAGE_FLAG_16BIT_sRGB libpng linearises such files with its sRGB gamma 0.45455 (a pure power).
+      let encoded = pow(linear, 0.45455)
+      out[i * stride + c] = UInt8(max(0, min(255, (encoded * 255).rounded())))
+    }
+    if hasAlpha { out[i * stride + colorChannels] = UInt8((alpha * 255).rounded()) }
+  }
+  return out
 }
 
 /// Drops the alpha channel of interleaved (colour…, alpha) pixels by compositing onto black.

@@ -14,6 +14,8 @@ struct RawPNG {
   var palette: [(UInt8, UInt8, UInt8)] = []
   /// tRNS alpha for the first palette entries (`.palette` only).
   var paletteAlpha: [UInt8] = []
+  /// Adam7 interlacing.
+  var interlaced = false
 
   var samplesPerPixel: Int {
     switch colorType {
@@ -27,7 +29,7 @@ struct RawPNG {
   func encoded() -> [UInt8] {
     var out: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
     var header = bigEndian32(UInt32(width)) + bigEndian32(UInt32(height))
-    header += [UInt8(bitDepth), colorType.rawValue, 0, 0, 0]
+    header += [UInt8(bitDepth), colorType.rawValue, 0, 0, interlaced ? 1 : 0]
     appendChunk(&out, "IHDR", header)
     if colorType == .palette {
       appendChunk(&out, "PLTE", palette.flatMap { [$0.0, $0.1, $0.2] })
@@ -39,6 +41,21 @@ struct RawPNG {
   }
 
   func scanlines() -> [UInt8] {
+    guard interlaced else { return packRows(samples, width: width, height: height) }
+    let spp = samplesPerPixel
+    var raw: [UInt8] = []
+    // Adam7 passes: (x start, y start, x step, y step); empty passes are left out.
+    for (x0, y0, dx, dy) in [(0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2)] {
+      let xs = Array(stride(from: x0, to: width, by: dx)), ys = Array(stride(from: y0, to: height, by: dy))
+      if xs.isEmpty || ys.isEmpty { continue }
+      var sub: [Int] = []
+      for y in ys { for x in xs { sub += samples[((y * width + x) * spp)..<((y * width + x + 1) * spp)] } }
+      raw += packRows(sub, width: xs.count, height: ys.count)
+    }
+    return raw
+  }
+
+  func packRows(_ samples: [Int], width: Int, height: Int) -> [UInt8] {
     var raw: [UInt8] = []
     let perRow = width * samplesPerPixel
     for y in 0..<height {
