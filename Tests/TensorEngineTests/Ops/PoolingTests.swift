@@ -14,6 +14,7 @@ private let poolCases: [PoolCase] = [
   PoolCase(shape: [1, 3, 9, 7], kernel: 3, stride: 2, padding: 1),
   PoolCase(shape: [3, 2, 6, 8], kernel: 2, stride: 2, padding: 0),
   PoolCase(shape: [1, 2, 8, 8], kernel: 5, stride: 3, padding: 0),
+  PoolCase(shape: [2, 2, 5, 19], kernel: 3, stride: 1, padding: 1),  // wide: the kernels' SIMD path
 ]
 
 /// Naive pooling in Double over the padded window, real cells only.

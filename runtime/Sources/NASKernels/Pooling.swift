@@ -57,9 +57,49 @@ public struct PoolGeometry: Equatable, CustomStringConvertible {
     let s = o * stride - padding
     return (max(s, 0), min(s + kernel, width))
   }
+
+  /// Output columns whose window lies wholly inside the plane horizontally: [padding, W − k + padding] for
+  /// stride 1 (empty when the kernel is wider than the plane). Only used by the stride-1 SIMD paths.
+  @inline(__always)
+  var interiorColumns: Range<Int> {
+    let start = min(padding, outWidth), end = max(start, min(width - kernel + padding + 1, outWidth))
+    return start..<end
+  }
 }
 
+
 // MARK: - Max pooling
+//
+// Stride 1 (every pool of a normal cell) takes a SIMD path over 8 adjacent outputs whose windows are
+// horizontally inside the plane; the border columns, other strides and any 8-block containing a NaN use the
+// scalar window. Both visit the window in the same row-major order with a strict `>`, so they agree bit for
+// bit, ties included.
+
+/// Max and first argmax (index in the plane) of the real cells of window (oh, ow); a NaN wins (first NaN).
+/// Branch-free selects in the scan (random data would mispredict a branch on every other cell).
+@inline(__always)
+private func maxWindow(_ xp: UnsafePointer<Float>, _ g: PoolGeometry, _ oh: Int, _ ow: Int) -> (Float, Int) {
+  let (h0, h1) = g.rows(oh), (w0, w1) = g.columns(ow), w = g.width
+  var best = -Float.infinity
+  var bestIndex = h0 * w + w0
+  var nanSeen: UInt8 = 0
+  for ih in h0..<h1 {
+    let row = xp + ih * w
+    for iw in w0..<w1 {
+      let v = row[iw]
+      let wins = v > best
+      best = wins ? v : best
+      bestIndex = wins ? ih * w + iw : bestIndex
+      nanSeen |= v.isNaN ? 1 : 0
+    }
+  }
+  if nanSeen != 0 {  // Rare: find the first NaN, which PyTorch's max returns.
+    for ih in h0..<h1 {
+      for iw in w0..<w1 where xp[ih * w + iw].isNaN { return (.nan, ih * w + iw) }
+    }
+  }
+  return (best, bestIndex)
+}
 
 /// out[p, oh, ow] = max over the real cells of the window (padded cells count as −∞, so they never win).
 /// Ties go to the first maximum in row-major order; a NaN in the window wins (propagates), as in PyTorch.
@@ -67,30 +107,51 @@ public struct PoolGeometry: Equatable, CustomStringConvertible {
 /// index h·W + w inside its input plane, for `maxPool2dBackward`.
 public func maxPool2dForward(_ out: UnsafeMutablePointer<Float>, _ argmax: UnsafeMutablePointer<Int32>?,
                              _ x: UnsafePointer<Float>, planes: Int, geometry g: PoolGeometry) {
-  let inPlane = g.inputPlaneCount, outPlane = g.outputPlaneCount, w = g.width
+  let inPlane = g.inputPlaneCount, outPlane = g.outputPlaneCount, w = g.width, ow = g.outWidth
+  let interior = g.stride == 1 ? g.interiorColumns : 0..<0
+  let laneOffsets = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7)  // lane l of a block reads column base + l
   for p in 0..<planes {
     let xp = x + p * inPlane
     let op = out + p * outPlane
+    let ap = argmax.map { $0 + p * outPlane }
     for oh in 0..<g.outHeight {
       let (h0, h1) = g.rows(oh)
-      for ow in 0..<g.outWidth {
-        let (w0, w1) = g.columns(ow)
-        var best = -Float.infinity
-        var bestIndex = h0 * w + w0
-        for ih in h0..<h1 {
-          let row = xp + ih * w
-          for iw in w0..<w1 {
-            let v = row[iw]
-            if v > best || v.isNaN {
-              best = v
-              bestIndex = ih * w + iw
-              if v.isNaN { break }
+      var oc = 0
+      while oc < ow {
+        if interior.contains(oc) && interior.count >= 8 {
+          // 8 outputs oc..<oc+8; window column kw of lane l reads input column oc + l − padding + kw.
+          // The last block is pulled back to end at the interior's end: it recomputes a few outputs
+          // (same values) instead of leaving a scalar tail.
+          oc = min(oc, interior.upperBound - 8)
+          var best = SIMD8<Float>(repeating: -.infinity)
+          var bestIndex = SIMD8<Int32>(repeating: 0)
+          var nan = SIMDMask<SIMD8<Int32>>(repeating: false)
+          for ih in h0..<h1 {
+            for kw in 0..<g.kernel {
+              let column = oc - g.padding + kw
+              let v = UnsafeRawPointer(xp + ih * w + column).loadUnaligned(as: SIMD8<Float>.self)
+              let wins = v .> best
+              best.replace(with: v, where: wins)
+              bestIndex.replace(with: SIMD8<Int32>(repeating: Int32(truncatingIfNeeded: ih * w + column)) &+ laneOffsets,
+                                where: wins)
+              nan .|= v .!= v
             }
           }
-          if best.isNaN { break }
+          if any(nan) {
+            for l in 0..<8 {
+              let (v, index) = maxWindow(xp, g, oh, oc + l)
+              best[l] = v; bestIndex[l] = Int32(truncatingIfNeeded: index)
+            }
+          }
+          UnsafeMutableRawPointer(op + oh * ow + oc).storeBytes(of: best, as: SIMD8<Float>.self)
+          if let ap { UnsafeMutableRawPointer(ap + oh * ow + oc).storeBytes(of: bestIndex, as: SIMD8<Int32>.self) }
+          oc += 8
+        } else {
+          let (v, index) = maxWindow(xp, g, oh, oc)
+          op[oh * ow + oc] = v
+          ap?[oh * ow + oc] = Int32(truncatingIfNeeded: index)
+          oc += 1
         }
-        op[oh * g.outWidth + ow] = best
-        argmax?[p * outPlane + oh * g.outWidth + ow] = Int32(truncatingIfNeeded: bestIndex)
       }
     }
   }
@@ -115,25 +176,45 @@ public func maxPool2dBackward(_ dInput: UnsafeMutablePointer<Float>, _ dOut: Uns
 }
 
 // MARK: - Average pooling
+//
+// Stride 1 again has a SIMD path over 8 outputs with horizontally interior windows (the divisor is then
+// (rows in the window)·k for all 8); everything else uses the scalar window. Forward sums run in the same
+// order (row by row, column by column) on both paths.
 
 /// out[p, oh, ow] = mean of the real cells of the window: padded cells are excluded from the divisor
 /// (PyTorch count_include_pad=False). x: (planes, H, W); out: (planes, outH, outW).
 public func avgPool2dForward(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
                              planes: Int, geometry g: PoolGeometry) {
-  let inPlane = g.inputPlaneCount, outPlane = g.outputPlaneCount, w = g.width
+  let inPlane = g.inputPlaneCount, outPlane = g.outputPlaneCount, w = g.width, ow = g.outWidth
+  let interior = g.stride == 1 ? g.interiorColumns : 0..<0
   for p in 0..<planes {
     let xp = x + p * inPlane
     let op = out + p * outPlane
     for oh in 0..<g.outHeight {
       let (h0, h1) = g.rows(oh)
-      for ow in 0..<g.outWidth {
-        let (w0, w1) = g.columns(ow)
-        var sum: Float = 0
-        for ih in h0..<h1 {
-          let row = xp + ih * w
-          for iw in w0..<w1 { sum += row[iw] }
+      var oc = 0
+      while oc < ow {
+        if interior.contains(oc) && interior.count >= 8 {
+          oc = min(oc, interior.upperBound - 8)  // last block overlaps the previous one (same values)
+          var sum = SIMD8<Float>.zero
+          for ih in h0..<h1 {
+            for kw in 0..<g.kernel {
+              sum += UnsafeRawPointer(xp + ih * w + oc - g.padding + kw).loadUnaligned(as: SIMD8<Float>.self)
+            }
+          }
+          let divisor = SIMD8<Float>(repeating: Float((h1 - h0) * g.kernel))
+          UnsafeMutableRawPointer(op + oh * ow + oc).storeBytes(of: sum / divisor, as: SIMD8<Float>.self)
+          oc += 8
+        } else {
+          let (w0, w1) = g.columns(oc)
+          var sum: Float = 0
+          for ih in h0..<h1 {
+            let row = xp + ih * w
+            for iw in w0..<w1 { sum += row[iw] }
+          }
+          op[oh * ow + oc] = sum / Float((h1 - h0) * (w1 - w0))
+          oc += 1
         }
-        op[oh * g.outWidth + ow] = sum / Float((h1 - h0) * (w1 - w0))
       }
     }
   }
@@ -141,17 +222,51 @@ public func avgPool2dForward(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePoin
 
 /// dInput[cell] += dOut[o] / (real cells of window o) for every window o covering the cell.
 /// dOut: (planes, outH, outW); dInput: (planes, H, W), accumulated into.
+///
+/// Stride 1 gathers instead of scattering (overlapping unaligned vector read-modify-writes stall on store
+/// forwarding): per output row, the shares are spread horizontally into one input-width row, which is then
+/// added to each input row the windows cover. Other strides scatter each share over its window.
 public func avgPool2dBackward(_ dInput: UnsafeMutablePointer<Float>, _ dOut: UnsafePointer<Float>,
                               planes: Int, geometry g: PoolGeometry) {
-  let inPlane = g.inputPlaneCount, outPlane = g.outputPlaneCount, w = g.width
+  let inPlane = g.inputPlaneCount, outPlane = g.outputPlaneCount, w = g.width, ow = g.outWidth
+  if g.stride == 1 {
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: ow + w) { buffer in
+      let shares = buffer.baseAddress!, spread = shares + ow  // (outW,), (W,)
+      let k = g.kernel, pad = g.padding
+      for p in 0..<planes {
+        let dx = dInput + p * inPlane
+        let dy = dOut + p * outPlane
+        for oh in 0..<g.outHeight {
+          let (h0, h1) = g.rows(oh)
+          for oc in 0..<ow {
+            let (w0, w1) = g.columns(oc)
+            shares[oc] = dy[oh * ow + oc] / Float((h1 - h0) * (w1 - w0))
+          }
+          // Input column iw is covered by outputs iw + pad − k + 1 ... iw + pad.
+          for iw in 0..<w {
+            let lo = max(iw + pad - k + 1, 0), hi = min(iw + pad, ow - 1)
+            var sum: Float = 0
+            var o = lo
+            while o <= hi { sum += shares[o]; o += 1 }
+            spread[iw] = sum
+          }
+          for ih in h0..<h1 {
+            let row = dx + ih * w
+            for iw in 0..<w { row[iw] += spread[iw] }
+          }
+        }
+      }
+    }
+    return
+  }
   for p in 0..<planes {
     let dx = dInput + p * inPlane
     let dy = dOut + p * outPlane
     for oh in 0..<g.outHeight {
       let (h0, h1) = g.rows(oh)
-      for ow in 0..<g.outWidth {
-        let (w0, w1) = g.columns(ow)
-        let share = dy[oh * g.outWidth + ow] / Float((h1 - h0) * (w1 - w0))
+      for oc in 0..<ow {
+        let (w0, w1) = g.columns(oc)
+        let share = dy[oh * ow + oc] / Float((h1 - h0) * (w1 - w0))
         for ih in h0..<h1 {
           let row = dx + ih * w
           for iw in w0..<w1 { row[iw] += share }

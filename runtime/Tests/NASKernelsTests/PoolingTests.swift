@@ -19,6 +19,11 @@ private let cases: [Case] = [
   Case(planes: 1, height: 8, width: 8, kernel: 5, stride: 3, padding: 0),
   Case(planes: 2, height: 11, width: 5, kernel: 5, stride: 1, padding: 2),
   Case(planes: 1, height: 1, width: 1, kernel: 1, stride: 1, padding: 0),
+  // Wide planes: the stride-1 SIMD path (8 interior outputs at a time) plus scalar borders and tails.
+  Case(planes: 2, height: 5, width: 21, kernel: 3, stride: 1, padding: 1),
+  Case(planes: 1, height: 6, width: 19, kernel: 5, stride: 1, padding: 2),
+  Case(planes: 2, height: 3, width: 17, kernel: 2, stride: 1, padding: 0),
+  Case(planes: 1, height: 4, width: 32, kernel: 3, stride: 1, padding: 0),
 ]
 
 /// Deterministic distinct values (no ties), in [-1, 1).
@@ -52,8 +57,10 @@ private func referenceMaxPool(_ x: [Float], _ c: Case) -> (out: [Float], argmax:
   for p in 0..<c.planes {
     for oh in 0..<g.outHeight {
       for ow in 0..<g.outWidth {
-        let cells = window(c, oh, ow)
-        let best = cells.max { x[p * c.height * c.width + $0] < x[p * c.height * c.width + $1] }!
+        var best = -1
+        for cell in window(c, oh, ow) where best < 0 || x[p * c.height * c.width + cell] > x[p * c.height * c.width + best] {
+          best = cell  // strict '>': the first maximum in row-major order wins
+        }
         out.append(x[p * c.height * c.width + best]); argmax.append(best)
       }
     }
@@ -141,6 +148,35 @@ private func maxDifference(_ a: [Float], _ b: [Float]) -> Float {
     maxPool2dForward(&out, &argmax, x, planes: 1, geometry: g)
     #expect(out == [-2, -2, -2, -2])
     #expect(argmax == [2, 2, 2, 2])  // index 2 and 3 tie at −2: the first in row-major order wins
+  }
+
+  @Test(arguments: cases)
+  fileprivate func maxPoolTiesGoToTheFirstMaximum(_ c: Case) {
+    // Only four distinct values: many ties, on the SIMD and the scalar path.
+    let g = c.geometry
+    let x = distinctValues(c.planes * c.height * c.width, seed: 7).map { Float(Int(($0 + 1) * 2)) }
+    var out = [Float](repeating: .nan, count: c.planes * g.outputPlaneCount)
+    var argmax = [Int32](repeating: -1, count: out.count)
+    maxPool2dForward(&out, &argmax, x, planes: c.planes, geometry: g)
+    let reference = referenceMaxPool(x, c)
+    #expect(out == reference.out, "\(c)")
+    #expect(argmax.map(Int.init) == reference.argmax, "\(c)")
+  }
+
+  @Test func maxPoolPropagatesNaNOnTheSIMDPath() {
+    let g = PoolGeometry(height: 3, width: 20, kernel: 3, stride: 1, padding: 1)
+    var x = [Float](repeating: 1, count: 60)
+    x[20 + 5] = .nan
+    var out = [Float](repeating: 0, count: 60)
+    var argmax = [Int32](repeating: 0, count: 60)
+    maxPool2dForward(&out, &argmax, x, planes: 1, geometry: g)
+    for oh in 0..<3 {
+      for ow in 0..<20 {
+        let covers = abs(ow - 5) <= 1
+        #expect(out[oh * 20 + ow].isNaN == covers, "output (\(oh), \(ow))")
+        if covers { #expect(argmax[oh * 20 + ow] == 25) }
+      }
+    }
   }
 
   @Test func maxPoolPropagatesNaN() {
