@@ -22,7 +22,7 @@ public enum CompactModelReader {
 
   /// Reads the file at `path` into an aligned buffer and parses it.
   public static func read(path: String) throws(FormatError) -> CompactModel {
-    try parse(try FileIO.readAligned(path: path))
+    try parse(try ModelFile.readAligned(path: path))
   }
 
   /// Maps the file at `path` read-only and parses it; fp32 tensors are then used straight from the page cache.
@@ -30,7 +30,7 @@ public enum CompactModelReader {
   /// Validation touches every page once (CRCs). Do not truncate the file while the model is alive
   /// (atomic replacement by rename is fine).
   public static func map(path: String) throws(FormatError) -> CompactModel {
-    try parse(try FileIO.map(path: path))
+    try parse(try ModelFile.map(path: path))
   }
 
   /// Throws `.nonFiniteValue` if an fp32 or fp16 tensor holds a NaN or infinity.

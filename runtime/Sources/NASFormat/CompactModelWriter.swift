@@ -138,7 +138,7 @@ public struct CompactModelWriter: Sendable {
 
   /// Serialises and writes to `path` atomically (temporary file in the same directory, fsync, rename).
   public func write(toPath path: String) throws(FormatError) {
-    try FileIO.writeAtomically(path: path, bytes: try serialized())
+    try ModelFile.writeAtomically(path: path, bytes: try serialized())
   }
 
   // MARK: Payloads

@@ -8,7 +8,7 @@ import Darwin
 ///
 /// CLIKit has general-purpose versions of these; NASFormat keeps its own small copy so the format target
 /// depends on nothing.
-enum FileIO {
+enum ModelFile {
   /// Reads the regular file at `path` into a fresh 64-byte aligned buffer.
   static func readAligned(path: String) throws(FormatError) -> ModelBytes {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
