@@ -25,14 +25,20 @@ func convBenchmarkCases() -> [BenchmarkCase] {
   var cases: [BenchmarkCase] = []
   for spec in specs {
     for threads in [1, 2] {
-      cases.append(BenchmarkCase(name: "conv/fwd/\(spec.label)/\(spec.sizeLabel)/t\(threads)", shape: spec.shape,
-                                 threads: threads, flops: spec.flops) { repeats in
-        spec.timeForward(repeats: repeats, threads: threads)
-      })
-      cases.append(BenchmarkCase(name: "conv/bwd/\(spec.label)/\(spec.sizeLabel)/t\(threads)", shape: spec.shape,
-                                 threads: threads, flops: 2 * spec.flops) { repeats in
-        spec.timeBackward(repeats: repeats, threads: threads)
-      })
+      for pass in ["fwd", "bwd"] {
+        let name = "conv/\(pass)/\(spec.label)/\(spec.sizeLabel)/t\(threads)"
+        let flops = pass == "fwd" ? spec.flops : 2 * spec.flops
+        cases.append(BenchmarkCase(name: name, shape: spec.shape, threads: threads, flops: flops) { repeats in
+          spec.time(pass, repeats: repeats, threads: threads, policy: .automatic)
+        })
+        // Dense convs run GEMMs: the same conv with the Swift kernel only is the peer of the engine's choice.
+        if spec.groups == 1 {
+          cases.append(BenchmarkCase(name: "conv-swiftgemm/\(pass)/\(spec.label)/\(spec.sizeLabel)/t\(threads)",
+                                     shape: spec.shape, threads: threads, flops: flops, peerOf: name) { repeats in
+            spec.time(pass, repeats: repeats, threads: threads, policy: .swift)
+          })
+        }
+      }
     }
   }
   return cases
@@ -81,6 +87,14 @@ struct ConvSpec {
 
   func apply(_ x: Tensor, _ w: Tensor) -> Tensor {
     x.conv2d(weight: w, stride: stride, padding: padding, dilation: dilation, groups: groups)
+  }
+
+  /// Times the forward ("fwd") or backward ("bwd") pass with `threads` engine threads and a GEMM policy.
+  func time(_ pass: String, repeats: Int, threads: Int, policy: EngineGemm.Policy) -> Timing {
+    EngineGemm.policy = policy
+    defer { EngineGemm.policy = .automatic }
+    return pass == "fwd" ? timeForward(repeats: repeats, threads: threads)
+      : timeBackward(repeats: repeats, threads: threads)
   }
 
   func timeForward(repeats: Int, threads: Int) -> Timing {

@@ -1,13 +1,10 @@
 import CBLAS
 import NASKernels
 
-/// The engine's row-major GEMM: C = alpha·op(A)·op(B) + beta·C, choosing between the Swift SIMD kernel
-/// (`NASKernels.sgemm`, split over `EngineThreads.count` workers) and OpenBLAS (`cblas_sgemm`, one thread).
-///
-/// Chosen by measurement (nas-bench `sgemm/*` cases, release build with `-target-cpu haswell`, 2-core EPYC):
-/// see `EngineGemm.openBLASMinimumFlops`. The choice depends only on the sizes, never on the thread count, and
-/// both paths give the same bits for 1 and 2 engine threads (the Swift kernel splits rows or columns only;
-/// OpenBLAS runs single-threaded under the engine).
+/// The engine's row-major GEMM: C = alpha·op(A)·op(B) + beta·C, run by the Swift SIMD kernel
+/// (`NASKernels.sgemm`, split over `threads` workers) or by OpenBLAS (`cblas_sgemm`, single-threaded under the
+/// engine), as `EngineGemm.policy` decides from the sizes alone. Either way the result does not depend on the
+/// thread count.
 ///
 /// - Parameters:
 ///   - c: (m, n), row stride ldc
@@ -17,24 +14,58 @@ func engineSgemm(_ c: UnsafeMutablePointer<Float>, ldc: Int,
                  _ a: UnsafePointer<Float>, lda: Int, transposeA: Bool = false,
                  _ b: UnsafePointer<Float>, ldb: Int, transposeB: Bool = false,
                  m: Int, n: Int, k: Int, alpha: Float = 1, beta: Float = 0, threads: Int = EngineThreads.count) {
-  if m == 0 || n == 0 { return }
-  if EngineGemm.useOpenBLAS(m: m, n: n, k: k) {
-    cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
-  } else {
-    sgemm(c, ldc: ldc, a, lda: lda, transposeA: transposeA, b, ldb: ldb, transposeB: transposeB,
-          m: m, n: n, k: k, alpha: alpha, beta: beta, threads: threads)
-  }
+  EngineGemm.run(GemmCall(c: c, ldc: ldc, a: a, lda: lda, transposeA: transposeA, b: b, ldb: ldb,
+                          transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, beta: beta, threads: threads))
 }
 
-/// The size rule behind `engineSgemm`.
+/// Which GEMM implementation the engine uses for which sizes.
+///
+/// Measured with nas-bench (`sgemm/*` pairs: Swift vs OpenBLAS at the same size, and `conv/*` vs
+/// `conv-openblas/*`), release build with `-Xswiftc -target-cpu -Xswiftc haswell`, on the 2-core AMD EPYC VM
+/// while other builds were running (figures noisy; single-thread medians, GFLOP/s Swift / OpenBLAS):
+/// square 64: 72 / 92, 128: 96 / 102, 256: 105 / 113, 384: 95 / 91, 512: 24 / 26;
+/// conv-shaped M 16 N 784 K 16: 58 / 73, M 32 N 196 K 32: 66 / 84, M 64 N 49 K 64: 58 / 86,
+/// M 48 N 1024 K 27 (stem): 89 / 92; weight-gradient M 16 N 16 K 784: 50 / 68.
+/// OpenBLAS 0.3.21 is 5–30 % faster single-threaded up to ~256³ on this machine (PLATFORM.md saw it slow at
+/// small sizes on another VM; here it is not). Conv GEMMs run one per image on one thread (the batch is the
+/// parallel axis), so the single-thread comparison decides them: `.automatic` sends products below
+/// `openBLASMaximumFlops` to OpenBLAS and keeps larger ones on the Swift kernel, which splits them over the
+/// engine threads (OpenBLAS stays single-threaded so it never competes with the engine's workers).
 public enum EngineGemm {
-  /// Multiply-adds × 2 from which OpenBLAS runs the product; `Int.max` means "never".
-  /// Measured with nas-bench (see the doc comment of `engineSgemm`).
-  public static let openBLASMinimumFlops: Int = Int.max
+  public enum Policy: Sendable {
+    /// By size, as measured (see above).
+    case automatic
+    /// Always the Swift kernel (what the runtime runs).
+    case swift
+    /// Always OpenBLAS.
+    case openBLAS
+  }
 
-  /// True when OpenBLAS should run this product (a function of the sizes only, for determinism).
-  public static func useOpenBLAS(m: Int, n: Int, k: Int) -> Bool {
-    2 * m * n * k >= openBLASMinimumFlops
+  /// The active policy. Benchmarks switch it to compare implementations; set it before running ops, never
+  /// while ops are running.
+  nonisolated(unsafe) public static var policy: Policy = .automatic
+
+  /// Products of at most this many flops (2·m·n·k) go to OpenBLAS under `.automatic`: ≈ 2·320³.
+  public static let openBLASMaximumFlops = 2 * 320 * 320 * 320
+
+  /// True when OpenBLAS runs this product (a function of the sizes and the policy only).
+  public static func usesOpenBLAS(m: Int, n: Int, k: Int) -> Bool {
+    switch policy {
+    case .automatic: return 2 * m * n * k <= openBLASMaximumFlops
+    case .swift: return false
+    case .openBLAS: return true
+    }
+  }
+
+  /// Runs one GEMM with the implementation `usesOpenBLAS` picks.
+  public static func run(_ call: GemmCall) {
+    if call.m == 0 || call.n == 0 { return }
+    if usesOpenBLAS(m: call.m, n: call.n, k: call.k) {
+      cblas_sgemm(CblasRowMajor, call.transposeA ? CblasTrans : CblasNoTrans,
+                  call.transposeB ? CblasTrans : CblasNoTrans, Int32(call.m), Int32(call.n), Int32(call.k),
+                  call.alpha, call.a, Int32(call.lda), call.b, Int32(call.ldb), call.beta, call.c, Int32(call.ldc))
+    } else {
+      call.runSwift()
+    }
   }
 }

@@ -10,10 +10,9 @@ extension Tensor {
   /// d(bias) are computed here. The batch is split over `EngineThreads.count` workers; results are
   /// bit-identical for any thread count.
   ///
-  /// GEMM choice (measured with nas-bench, release, `-target-cpu haswell`, one core of a 2-core EPYC): the conv
-  /// GEMMs of the DARTS search network are small (M = Cout ≤ 64, K = Cin·k² ≤ 576, N = OH·OW ≤ 1024) and the
-  /// Swift 6×16 SIMD8 kernel beats single-threaded OpenBLAS 0.3.21 on every one of them (see the `sgemm/*` and
-  /// `conv/*` cases of nas-bench for the figures), so convs always use the Swift kernel.
+  /// GEMM choice: the dense products go through `EngineGemm.run`, which picks OpenBLAS or the Swift kernel by
+  /// size from nas-bench measurements (see `EngineGemm`). The conv GEMMs of the DARTS search network are small
+  /// (M = Cout ≤ 64, K = Cin·k² ≤ 576, N = OH·OW ≤ 1024) and run one per image on one thread.
   ///
   /// - Parameters:
   ///   - weight: (Cout, Cin/groups, kh, kw)
@@ -39,14 +38,15 @@ extension Tensor {
                                   kernelHeight: weight.shape[2], kernelWidth: weight.shape[3], stride: stride,
                                   padding: padding, dilation: dilation, groups: groups)
     let out = TensorStorage(uninitialized: geometry.outputCount)
-    conv2dForward(out.pointer, pointer, weight.pointer, bias?.pointer, geometry, threads: EngineThreads.count)
+    conv2dForward(out.pointer, pointer, weight.pointer, bias?.pointer, geometry, threads: EngineThreads.count,
+                  gemm: EngineGemm.run)
     let x = self
     var inputs = [x, weight]
     if let bias { inputs.append(bias) }
     return Tensor.opResult("conv2d", shape: [n, outChannels, geometry.outHeight, geometry.outWidth], storage: out,
                            inputs: inputs) { dOut, grads in
       if let dx = grads[0] {
-        conv2dBackwardData(dx, dOut, weight.pointer, geometry, threads: EngineThreads.count)
+        conv2dBackwardData(dx, dOut, weight.pointer, geometry, threads: EngineThreads.count, gemm: EngineGemm.run)
       }
       if let dWeight = grads[1] { conv2dBackwardWeight(dWeight, dOut, x.pointer, geometry) }
       if grads.count > 2, let dBias = grads[2] {

@@ -83,6 +83,9 @@ public struct Conv2DGeometry: Equatable, Sendable, CustomStringConvertible {
 
 /// out = conv2d(x, weight) + bias.
 ///
+/// `gemm` replaces the Swift `sgemm` for the dense (non-depthwise) products when given; it must be
+/// deterministic and thread-count independent, as `sgemm` is.
+///
 /// - Parameters:
 ///   - out: (N, Cout, OH, OW), overwritten
 ///   - x: (N, Cin, H, W)
@@ -90,7 +93,7 @@ public struct Conv2DGeometry: Equatable, Sendable, CustomStringConvertible {
 ///   - bias: (Cout) or nil
 public func conv2dForward(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
                           _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
-                          _ g: Conv2DGeometry, threads: Int = 1) {
+                          _ g: Conv2DGeometry, threads: Int = 1, gemm: GemmFunction? = nil) {
   if g.batch == 0 { return }
   if g.isDepthwise {
     depthwiseConv2dForward(out, x, weight, bias, g, threads: threads)
@@ -104,19 +107,20 @@ public func conv2dForward(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer
     defer { col.deallocate() }
     for n in images {
       conv2dForwardImage(io.out + n * g.outChannels * g.gemmN, UnsafePointer(io.x) + n * g.inChannels * g.height * g.width,
-                         io.weight, io.bias, g, col: col, threads: perImageThreads)
+                         io.weight, io.bias, g, col: col, threads: perImageThreads, gemm: gemm)
     }
   }
 }
 
-/// dInput += d(loss)/d(x) of `conv2dForward`, given dOut = d(loss)/d(out).
+/// dInput += d(loss)/d(x) of `conv2dForward`, given dOut = d(loss)/d(out). `gemm` as in `conv2dForward`.
 ///
 /// - Parameters:
 ///   - dInput: (N, Cin, H, W), accumulated into
 ///   - dOut: (N, Cout, OH, OW)
 ///   - weight: (Cout, Cin/groups, kh, kw)
 public func conv2dBackwardData(_ dInput: UnsafeMutablePointer<Float>, _ dOut: UnsafePointer<Float>,
-                               _ weight: UnsafePointer<Float>, _ g: Conv2DGeometry, threads: Int = 1) {
+                               _ weight: UnsafePointer<Float>, _ g: Conv2DGeometry, threads: Int = 1,
+                               gemm: GemmFunction? = nil) {
   if g.batch == 0 { return }
   if g.isDepthwise {
     depthwiseConv2dBackwardData(dInput, dOut, weight, g, threads: threads)
@@ -131,7 +135,7 @@ public func conv2dBackwardData(_ dInput: UnsafeMutablePointer<Float>, _ dOut: Un
     for n in images {
       conv2dBackwardDataImage(io.out + n * g.inChannels * g.height * g.width,
                               UnsafePointer(io.x) + n * g.outChannels * g.gemmN, io.weight, g, col: col,
-                              threads: perImageThreads)
+                              threads: perImageThreads, gemm: gemm)
     }
   }
 }
@@ -139,7 +143,8 @@ public func conv2dBackwardData(_ dInput: UnsafeMutablePointer<Float>, _ dOut: Un
 /// One image of `conv2dForward`.  out: (Cout, OH, OW), x: (Cin, H, W), col: (K, OH·OW) scratch.
 func conv2dForwardImage(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
                         _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
-                        _ g: Conv2DGeometry, col: UnsafeMutablePointer<Float>, threads: Int) {
+                        _ g: Conv2DGeometry, col: UnsafeMutablePointer<Float>, threads: Int,
+                        gemm: GemmFunction?) {
   let m = g.gemmM, k = g.gemmK, n = g.gemmN
   let inGroup = g.inChannels / g.groups * g.height * g.width
   if let bias {
@@ -151,12 +156,14 @@ func conv2dForwardImage(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<F
     let weightGroup = weight + group * m * k
     if g.isPointwise {
       // (Cout, Cin) · (Cin, H·W): the image is already the right-hand operand.
-      sgemm(outGroup, ldc: n, weightGroup, lda: k, x, ldb: n, m: m, n: n, k: k, beta: beta, threads: threads)
+      runGemm(gemm, GemmCall(c: outGroup, ldc: n, a: weightGroup, lda: k, transposeA: false, b: x, ldb: n,
+                             transposeB: false, m: m, n: n, k: k, alpha: 1, beta: beta, threads: threads))
     } else {
       im2col(col, x + group * inGroup, channels: g.inChannels / g.groups, height: g.height, width: g.width,
              kernelHeight: g.kernelHeight, kernelWidth: g.kernelWidth, stride: g.stride, padding: g.padding,
              dilation: g.dilation, outHeight: g.outHeight, outWidth: g.outWidth)
-      sgemm(outGroup, ldc: n, weightGroup, lda: k, col, ldb: n, m: m, n: n, k: k, beta: beta, threads: threads)
+      runGemm(gemm, GemmCall(c: outGroup, ldc: n, a: weightGroup, lda: k, transposeA: false, b: col, ldb: n,
+                             transposeB: false, m: m, n: n, k: k, alpha: 1, beta: beta, threads: threads))
     }
   }
 }
@@ -164,7 +171,7 @@ func conv2dForwardImage(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<F
 /// One image of `conv2dBackwardData`.  dInput: (Cin, H, W) +=, dOut: (Cout, OH, OW), col: (K, OH·OW) scratch.
 func conv2dBackwardDataImage(_ dInput: UnsafeMutablePointer<Float>, _ dOut: UnsafePointer<Float>,
                              _ weight: UnsafePointer<Float>, _ g: Conv2DGeometry,
-                             col: UnsafeMutablePointer<Float>, threads: Int) {
+                             col: UnsafeMutablePointer<Float>, threads: Int, gemm: GemmFunction?) {
   let m = g.gemmM, k = g.gemmK, n = g.gemmN
   let inGroup = g.inChannels / g.groups * g.height * g.width
   for group in 0..<g.groups {
@@ -172,17 +179,23 @@ func conv2dBackwardDataImage(_ dInput: UnsafeMutablePointer<Float>, _ dOut: Unsa
     let weightGroup = weight + group * m * k
     if g.isPointwise {
       // dX (Cin, H·W) += Wᵀ (Cin, Cout) · dOut (Cout, H·W).
-      sgemm(dInput, ldc: n, weightGroup, lda: k, transposeA: true, dOutGroup, ldb: n,
-            m: k, n: n, k: m, beta: 1, threads: threads)
+      runGemm(gemm, GemmCall(c: dInput, ldc: n, a: weightGroup, lda: k, transposeA: true, b: dOutGroup, ldb: n,
+                             transposeB: false, m: k, n: n, k: m, alpha: 1, beta: 1, threads: threads))
     } else {
       // dCol (K, OH·OW) = W_gᵀ · dOut_g, then scatter-add back to the input positions.
-      sgemm(col, ldc: n, weightGroup, lda: k, transposeA: true, dOutGroup, ldb: n,
-            m: k, n: n, k: m, beta: 0, threads: threads)
+      runGemm(gemm, GemmCall(c: col, ldc: n, a: weightGroup, lda: k, transposeA: true, b: dOutGroup, ldb: n,
+                             transposeB: false, m: k, n: n, k: m, alpha: 1, beta: 0, threads: threads))
       col2imAdd(dInput + group * inGroup, col, channels: g.inChannels / g.groups, height: g.height,
                 width: g.width, kernelHeight: g.kernelHeight, kernelWidth: g.kernelWidth, stride: g.stride,
                 padding: g.padding, dilation: g.dilation, outHeight: g.outHeight, outWidth: g.outWidth)
     }
   }
+}
+
+/// Runs `call` with `gemm`, or with the Swift kernel when nil.
+@inline(__always)
+func runGemm(_ gemm: GemmFunction?, _ call: GemmCall) {
+  if let gemm { gemm(call) } else { call.runSwift() }
 }
 
 /// The buffers of one conv call, handed to worker threads (pointers only; the caller owns the memory).

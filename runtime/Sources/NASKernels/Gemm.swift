@@ -49,6 +49,37 @@ public func sgemm(_ c: UnsafeMutablePointer<Float>, ldc: Int,
   }
 }
 
+/// The arguments of one `sgemm` call, for code that lets its caller choose the GEMM implementation
+/// (the engine routes some sizes to OpenBLAS; the runtime always uses `sgemm`).
+public struct GemmCall {
+  public var c: UnsafeMutablePointer<Float>, ldc: Int
+  public var a: UnsafePointer<Float>, lda: Int, transposeA: Bool
+  public var b: UnsafePointer<Float>, ldb: Int, transposeB: Bool
+  public var m: Int, n: Int, k: Int
+  public var alpha: Float, beta: Float
+  /// Workers the call may use; an implementation may use fewer.
+  public var threads: Int
+
+  public init(c: UnsafeMutablePointer<Float>, ldc: Int, a: UnsafePointer<Float>, lda: Int, transposeA: Bool,
+              b: UnsafePointer<Float>, ldb: Int, transposeB: Bool, m: Int, n: Int, k: Int,
+              alpha: Float = 1, beta: Float = 0, threads: Int = 1) {
+    self.c = c; self.ldc = ldc
+    self.a = a; self.lda = lda; self.transposeA = transposeA
+    self.b = b; self.ldb = ldb; self.transposeB = transposeB
+    self.m = m; self.n = n; self.k = k
+    self.alpha = alpha; self.beta = beta; self.threads = threads
+  }
+
+  /// Runs the call with the Swift kernel.
+  public func runSwift() {
+    sgemm(c, ldc: ldc, a, lda: lda, transposeA: transposeA, b, ldb: ldb, transposeB: transposeB,
+          m: m, n: n, k: k, alpha: alpha, beta: beta, threads: threads)
+  }
+}
+
+/// A GEMM implementation with `sgemm`'s semantics. It must give the same result for any `threads`.
+public typealias GemmFunction = (GemmCall) -> Void
+
 /// Tile and block sizes (BLIS Haswell values: kc 256 keeps a 6×256 A panel and a 256×16 B panel in L1/L2).
 @usableFromInline
 enum GemmTile {
@@ -70,13 +101,17 @@ struct GemmOperands: @unchecked Sendable {
 /// Computes the block C[rows, columns] of one sgemm call on the calling thread.
 func gemmBlock(_ o: GemmOperands, rows: Range<Int>, columns: Range<Int>) {
   if rows.isEmpty || columns.isEmpty { return }
-  // Scale (or clear) the block of C once; the micro-kernel then only accumulates.
-  for i in rows {
-    let row = o.c + i * o.ldc
-    if o.beta == 0 {
-      (row + columns.lowerBound).update(repeating: 0, count: columns.count)
-    } else if o.beta != 1 {
-      for j in columns { row[j] *= o.beta }
+  // With beta == 0 the first K slice stores into C (no clearing pass); otherwise C is scaled once up front and
+  // every slice accumulates. k == 0 or alpha == 0 leaves beta·C.
+  let overwriteFirstSlice = o.beta == 0 && o.k > 0 && o.alpha != 0
+  if !overwriteFirstSlice && o.beta != 1 {
+    for i in rows {
+      let row = o.c + i * o.ldc
+      if o.beta == 0 {
+        (row + columns.lowerBound).update(repeating: 0, count: columns.count)
+      } else {
+        for j in columns { row[j] *= o.beta }
+      }
     }
   }
   if o.k == 0 || o.alpha == 0 { return }
@@ -109,8 +144,8 @@ func gemmBlock(_ o: GemmOperands, rows: Range<Int>, columns: Range<Int>) {
           while ir < mc {
             let rowsHere = min(GemmTile.rows, mc - ir)
             gemmMicroKernel6x16(o.c + (ic + ir) * o.ldc + jc + jr, ldc: o.ldc,
-                                UnsafePointer(packedA + ir * kc), bPanel,
-                                kc: kc, alpha: o.alpha, rows: rowsHere, columns: cols)
+                                UnsafePointer(packedA + ir * kc), bPanel, kc: kc, alpha: o.alpha,
+                                rows: rowsHere, columns: cols, overwrite: overwriteFirstSlice && pc == 0)
             ir += GemmTile.rows
           }
           jr += GemmTile.columns
@@ -188,11 +223,12 @@ func packA(_ packed: UnsafeMutablePointer<Float>, _ o: GemmOperands, i0: Int, mc
   }
 }
 
-/// c[0..<rows, 0..<columns] += alpha · (6×kc panel of A) · (kc×16 panel of B), accumulators in registers.
+/// c[0..<rows, 0..<columns] += alpha · (6×kc panel of A) · (kc×16 panel of B), accumulators in registers;
+/// with `overwrite` the product is stored instead of added.
 @inline(__always)
 func gemmMicroKernel6x16(_ c: UnsafeMutablePointer<Float>, ldc: Int,
                          _ aPanel: UnsafePointer<Float>, _ bPanel: UnsafePointer<Float>,
-                         kc: Int, alpha: Float, rows: Int, columns: Int) {
+                         kc: Int, alpha: Float, rows: Int, columns: Int, overwrite: Bool) {
   var c00 = SIMD8<Float>(), c01 = SIMD8<Float>()
   var c10 = SIMD8<Float>(), c11 = SIMD8<Float>()
   var c20 = SIMD8<Float>(), c21 = SIMD8<Float>()
@@ -220,16 +256,17 @@ func gemmMicroKernel6x16(_ c: UnsafeMutablePointer<Float>, ldc: Int,
     bp += 64
   }
   let scale = SIMD8<Float>(repeating: alpha)
-  if rows == GemmTile.rows && columns == GemmTile.columns {
-    storeAdd(c, c00 * scale, c01 * scale)
-    storeAdd(c + ldc, c10 * scale, c11 * scale)
-    storeAdd(c + 2 * ldc, c20 * scale, c21 * scale)
-    storeAdd(c + 3 * ldc, c30 * scale, c31 * scale)
-    storeAdd(c + 4 * ldc, c40 * scale, c41 * scale)
-    storeAdd(c + 5 * ldc, c50 * scale, c51 * scale)
+  if columns == GemmTile.columns {
+    // Full-width tile: whole-vector stores for each valid row (rows < 6 only at the bottom edge of C).
+    storeRow(c, c00 * scale, c01 * scale, overwrite)
+    if rows > 1 { storeRow(c + ldc, c10 * scale, c11 * scale, overwrite) }
+    if rows > 2 { storeRow(c + 2 * ldc, c20 * scale, c21 * scale, overwrite) }
+    if rows > 3 { storeRow(c + 3 * ldc, c30 * scale, c31 * scale, overwrite) }
+    if rows > 4 { storeRow(c + 4 * ldc, c40 * scale, c41 * scale, overwrite) }
+    if rows > 5 { storeRow(c + 5 * ldc, c50 * scale, c51 * scale, overwrite) }
     return
   }
-  // Edge tile: spill to a local tile, then add the valid part.
+  // Right-edge tile: spill to a local tile, then store the valid part.
   withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: 12) { tile in
     tile[0] = c00 * scale; tile[1] = c01 * scale
     tile[2] = c10 * scale; tile[3] = c11 * scale
@@ -241,17 +278,27 @@ func gemmMicroKernel6x16(_ c: UnsafeMutablePointer<Float>, ldc: Int,
     for i in 0..<rows {
       let row = c + i * ldc
       let src = values + i * GemmTile.columns
-      for j in 0..<columns { row[j] += src[j] }
+      if overwrite {
+        for j in 0..<columns { row[j] = src[j] }
+      } else {
+        for j in 0..<columns { row[j] += src[j] }
+      }
     }
   }
 }
 
+/// Stores (or adds into) 16 consecutive floats of one row of C.
 @inline(__always)
-func storeAdd(_ row: UnsafeMutablePointer<Float>, _ v0: SIMD8<Float>, _ v1: SIMD8<Float>) {
+func storeRow(_ row: UnsafeMutablePointer<Float>, _ v0: SIMD8<Float>, _ v1: SIMD8<Float>, _ overwrite: Bool) {
   let raw = UnsafeMutableRawPointer(row)
-  raw.storeBytes(of: raw.loadUnaligned(as: SIMD8<Float>.self) + v0, as: SIMD8<Float>.self)
-  raw.storeBytes(of: raw.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self) + v1,
-                 toByteOffset: 32, as: SIMD8<Float>.self)
+  if overwrite {
+    raw.storeBytes(of: v0, as: SIMD8<Float>.self)
+    raw.storeBytes(of: v1, toByteOffset: 32, as: SIMD8<Float>.self)
+  } else {
+    raw.storeBytes(of: raw.loadUnaligned(as: SIMD8<Float>.self) + v0, as: SIMD8<Float>.self)
+    raw.storeBytes(of: raw.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self) + v1,
+                   toByteOffset: 32, as: SIMD8<Float>.self)
+  }
 }
 
 @inline(__always)
