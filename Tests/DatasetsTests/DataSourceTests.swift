@@ -79,3 +79,17 @@ let fixtureDatasets: String = {
     #expect(weights.images + architecture.images == train.images)
   }
 }
+
+@Suite struct RealFashionMNISTTests {
+  /// The Debian package's files: 60,000 + 10,000 images; training statistics match the published
+  /// Fashion-MNIST values (mean 0.2860, std 0.3530); the search split halves the training set.
+  @Test(.enabled(if: FashionMNIST.isInstalledFromDebian))
+  func loadsWithPublishedStatistics() throws {
+    let data = try DataSource(parsing: "fashion-mnist").load()
+    #expect(data.train.count == 60_000 && data.test?.count == 10_000)
+    #expect(abs(data.normalization.mean[0] - 0.2860) < 1e-4 && abs(data.normalization.std[0] - 0.3530) < 1e-4)
+    let (weights, architecture) = data.train.searchSplit()
+    #expect(weights.count == 30_000 && architecture.count == 30_000)
+    #expect(weights.labels[0] == data.train.labels[0] && architecture.labels[0] == data.train.labels[30_000])
+  }
+}
