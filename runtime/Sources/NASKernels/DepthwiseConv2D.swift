@@ -58,6 +58,10 @@ public func depthwiseConv2dBackwardData(_ dInput: UnsafeMutablePointer<Float>, _
                                         _ weight: UnsafePointer<Float>, _ g: Conv2DGeometry, threads: Int = 1) {
   precondition(g.isDepthwise || (g.groups == 1 && g.inChannels == 1 && g.outChannels == 1),
                "depthwise conv needs groups == in == out channels: \(g)")
+  if g.stride > 1 {
+    depthwiseConv2dBackwardDataStrided(dInput, dOut, weight, g, threads: threads)
+    return
+  }
   let kh = g.kernelHeight, kw = g.kernelWidth, d = g.dilation, p = g.padding, s = g.stride
   let top = (kh - 1) * d, left = (kw - 1) * d
   let vectorWidth = roundUp(g.width, 8)
@@ -97,6 +101,53 @@ public func depthwiseConv2dBackwardData(_ dInput: UnsafeMutablePointer<Float>, _
         depthwiseCorrelate(io.out + plane * g.height * g.width, rows: g.height, width: g.width, spread,
                            rowStep: columns, tapOffsets, io.weight + c * kh * kw, taps: kh * kw, bias: 0,
                            accumulate: true, rowTail: rowTail)
+      }
+    }
+  }
+}
+
+/// Stride > 1 input gradient: the exact transpose of the forward pass. Each tap adds w[t] · dOut into the
+/// forward's padded, phase-split layout (contiguous along the output width in every phase, so SIMD8 axpys),
+/// one tap at a time over the whole plane (no store-to-load stalls between overlapping taps); the image part is
+/// then added into dInput. Avoids the s² zero taps of correlating a zero-spread dOut.
+func depthwiseConv2dBackwardDataStrided(_ dInput: UnsafeMutablePointer<Float>, _ dOut: UnsafePointer<Float>,
+                                        _ weight: UnsafePointer<Float>, _ g: Conv2DGeometry, threads: Int) {
+  let layout = DepthwiseInputLayout(g)
+  let offsets = layout.tapOffsets()
+  let io = ConvPointers(out: dInput, x: UnsafeMutablePointer(mutating: dOut), weight: weight, bias: nil)
+  let outHeight = g.outHeight, outWidth = g.outWidth, vectorWidth = layout.vectorWidth
+  let rowStep = layout.rowStep, taps = layout.taps
+  offsets.withUnsafeBufferPointer { tapOffsets in
+    let tapOffsets = tapOffsets.baseAddress!
+    concurrentRanges(g.batch * g.inChannels, threads: threads) { range in
+      let phases = allocateAligned(layout.count)
+      let dRows = allocateAligned(outHeight * vectorWidth)
+      defer {
+        phases.deallocate()
+        dRows.deallocate()
+      }
+      // Lanes past OW stay zero, so the slack columns they reach only receive zeros.
+      dRows.update(repeating: 0, count: outHeight * vectorWidth)
+      for plane in range {
+        let w = io.weight + (plane % g.inChannels) * taps
+        let dOutPlane = UnsafePointer(io.x) + plane * outHeight * outWidth
+        for oh in 0..<outHeight { (dRows + oh * vectorWidth).update(from: dOutPlane + oh * outWidth, count: outWidth) }
+        phases.update(repeating: 0, count: layout.count)
+        for t in 0..<taps {
+          let wv = SIMD8<Float>(repeating: w[t])
+          let base = phases + tapOffsets[t]
+          for oh in 0..<outHeight {
+            let dst = base + oh * rowStep, src = dRows + oh * vectorWidth
+            var v = 0
+            while v < vectorWidth {
+              let raw = UnsafeMutableRawPointer(dst + v)
+              raw.storeBytes(of: raw.loadUnaligned(as: SIMD8<Float>.self)
+                .addingProduct(wv, UnsafeRawPointer(src + v).load(as: SIMD8<Float>.self)), as: SIMD8<Float>.self)
+              v += 8
+            }
+          }
+        }
+        layout.gatherAdd(io.out + plane * g.height * g.width, phases)
       }
     }
   }
@@ -223,13 +274,55 @@ public struct DepthwiseInputLayout {
         (dst + p).update(from: src, count: width)
         continue
       }
+      var done = 0
+      if s == 2 {
+        // Input column iw is padded column iw + p: even iw go to phase p mod 2 at iw/2 + ⌊p/2⌋, odd iw to
+        // phase (p + 1) mod 2 at (iw − 1)/2 + ⌊(p + 1)/2⌋. Sixteen columns at a time, split by lane parity.
+        let evenPhase = dst + (p % 2) * phaseCount + p / 2
+        let oddPhase = dst + ((p + 1) % 2) * phaseCount + (p + 1) / 2
+        while done + 16 <= width {
+          let v = UnsafeRawPointer(src + done).loadUnaligned(as: SIMD16<Float>.self)
+          UnsafeMutableRawPointer(evenPhase + done / 2).storeBytes(of: v.evenHalf, as: SIMD8<Float>.self)
+          UnsafeMutableRawPointer(oddPhase + done / 2).storeBytes(of: v.oddHalf, as: SIMD8<Float>.self)
+          done += 16
+        }
+      }
+      // The rest, phase by phase: phase q column j is padded column q + s·j, i.e. input column q + s·j − p.
+      for q in 0..<s {
+        var (start, end) = validRange(offset: q - p, stride: s, size: width, outSize: phaseCount)
+        let first = done + p - q
+        if first > 0 { start = max(start, (first + s - 1) / s) }
+        let phase = dst + q * phaseCount
+        var iw = q + s * start - p
+        var j = start
+        while j < end {
+          phase[j] = src[iw]
+          iw += s
+          j += 1
+        }
+      }
+    }
+  }
+
+  /// dx (H, W) += the image part of a padded, phase-split plane (the adjoint of `scatter`).
+  public func gatherAdd(_ dx: UnsafeMutablePointer<Float>, _ phases: UnsafePointer<Float>) {
+    let g = geometry
+    let s = g.stride, p = g.padding, width = g.width
+    for ih in 0..<g.height {
+      let src = phases + (ih + p) * rowStride
+      let dst = dx + ih * width
+      if s == 1 {
+        let row = src + p
+        for iw in 0..<width { dst[iw] += row[iw] }
+        continue
+      }
       for q in 0..<s {
         // Phase q column j is padded column q + s·j, i.e. input column q + s·j − p.
         let (start, end) = validRange(offset: q - p, stride: s, size: width, outSize: phaseCount)
-        let phase = dst + q * phaseCount
+        let phase = src + q * phaseCount
         var iw = q + s * start - p
         for j in start..<end {
-          phase[j] = src[iw]
+          dst[iw] += phase[j]
           iw += s
         }
       }

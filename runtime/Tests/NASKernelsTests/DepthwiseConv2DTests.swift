@@ -17,6 +17,11 @@ private let depthwiseSweep: [ConvCase] = [
   ConvCase(batch: 1, inChannels: 3, height: 6, width: 1, outChannels: 3, kernel: 1, stride: 2, groups: 3),
   ConvCase(batch: 2, inChannels: 2, height: 4, width: 25, outChannels: 2, kernel: 3, kernelWidth: 5,
            groups: 2),
+  // Stride 2 on rows wide enough for the 16-column deinterleave, odd and even padding.
+  ConvCase(batch: 1, inChannels: 3, height: 7, width: 37, outChannels: 3, kernel: 3, stride: 2, padding: 1,
+           groups: 3),
+  ConvCase(batch: 2, inChannels: 2, height: 9, width: 33, outChannels: 2, kernel: 5, stride: 2, padding: 4,
+           dilation: 2, groups: 2),
 ]
 
 @Suite struct DepthwiseConv2DTests {
