@@ -1,3 +1,4 @@
+import Glibc
 import Testing
 import TensorEngine
 import EngineTestSupport
@@ -58,5 +59,24 @@ import EngineTestSupport
     w.requiresGrad = true
     w.value.multiplied(by: x).backward(gradient: Tensor(shape: [3], repeating: 1))
     #expect(w.grad?.values == [0.5, -1, 2])
+  }
+}
+
+@Suite struct GradModeTests {
+  /// A noGrad scope on one thread must not stop another thread from recording its graph.
+  @Test func gradModeIsPerThread() async {
+    let x = Tensor(shape: [2], values: [1, 2]).requiringGrad()
+    await withTaskGroup(of: Bool.self) { group in
+      group.addTask {
+        noGrad { usleep(200_000) }   // holds a noGrad scope open on its thread
+        return true
+      }
+      group.addTask {
+        usleep(50_000)
+        return (x + x).requiresGrad
+      }
+      for await recorded in group { #expect(recorded) }
+    }
+    #expect(GradMode.isEnabled)
   }
 }
