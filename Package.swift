@@ -6,6 +6,7 @@ import PackageDescription
 let package = Package(
   name: "EdgeNAS",
   products: [
+    .executable(name: "nas-search", targets: ["nas-search"]),
     .executable(name: "nas-bench", targets: ["nas-bench"]),
   ],
   dependencies: [
@@ -21,9 +22,14 @@ let package = Package(
             dependencies: ["CBLAS", .product(name: "NASKernels", package: "runtime")]),
     .target(name: "NN", dependencies: ["TensorEngine", .product(name: "NASFormat", package: "runtime"),
                                       .product(name: "FileIO", package: "runtime")]),
-    .target(name: "Search", dependencies: ["NN", "TensorEngine"]),
+    .target(name: "Search", dependencies: ["NN", "TensorEngine", "Datasets"]),
     .target(name: "Datasets",
             dependencies: ["TensorEngine", .product(name: "ImageDatasets", package: "runtime")]),
+
+    // MARK: Command-line tools (thin; logic lives in the libraries)
+    .executableTarget(name: "nas-search", dependencies: ["Search", "Datasets", "NN", "TensorEngine",
+                                                          .product(name: "CLIKit", package: "runtime"),
+                                                          .product(name: "FileIO", package: "runtime")]),
 
     // MARK: Benchmarks
     .executableTarget(name: "nas-bench", dependencies: ["TensorEngine", "NN", "Datasets"], path: "bench/nas-bench"),

@@ -22,6 +22,12 @@ public struct NamedBuffer {
   public let count: Int
   public let read: () -> [Float]
   public let write: ([Float]) -> Void
+  public init(name: String, count: Int, read: @escaping () -> [Float], write: @escaping ([Float]) -> Void) {
+    self.name = name
+    self.count = count
+    self.read = read
+    self.write = write
+  }
 }
 
 /// A building block with parameters. Composite layers list their children's parameters in a fixed order,

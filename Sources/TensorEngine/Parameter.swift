@@ -31,6 +31,14 @@ public final class Parameter {
 
   public func zeroGrad() { leaf.gradNode?.zeroGrad() }
 
+  /// Replaces the accumulated gradient with `values` (count elements), e.g. a gradient computed outside
+  /// autograd such as DARTS' finite-difference second-order term.
+  public func setGradient(_ values: [Float]) {
+    precondition(values.count == count, "gradient of \(values.count) values for parameter '\(name)' of \(count)")
+    let buffer = leaf.gradNode!.gradBuffer()
+    values.withUnsafeBufferPointer { buffer.update(from: $0.baseAddress!, count: count) }
+  }
+
   /// Overwrites the value (shape must match); the autograd identity of the parameter is kept.
   public func assign(_ newValue: Tensor) {
     precondition(newValue.shape == shape, "assigning shape \(newValue.shape) to parameter '\(name)' of shape \(shape)")

@@ -1,0 +1,3 @@
+import CLIKit
+
+CLI.run(SearchCommand.command) { args in try SearchCommand.run(args) }
