@@ -57,10 +57,15 @@ public enum EngineGemm {
     }
   }
 
+  /// OpenBLAS starts with one thread per core; the engine runs it single-threaded (its own workers are the
+  /// parallel axis), even when nobody called `EngineThreads.set`. Evaluated once, thread-safely.
+  private static let openBLASSingleThreaded: Void = openblas_set_num_threads(1)
+
   /// Runs one GEMM with the implementation `usesOpenBLAS` picks.
   public static func run(_ call: GemmCall) {
     if call.m == 0 || call.n == 0 { return }
     if usesOpenBLAS(m: call.m, n: call.n, k: call.k) {
+      _ = openBLASSingleThreaded
       cblas_sgemm(CblasRowMajor, call.transposeA ? CblasTrans : CblasNoTrans,
                   call.transposeB ? CblasTrans : CblasNoTrans, Int32(call.m), Int32(call.n), Int32(call.k),
                   call.alpha, call.a, Int32(call.lda), call.b, Int32(call.ldb), call.beta, call.c, Int32(call.ldc))
