@@ -58,21 +58,33 @@ public struct PoolGeometry: Equatable, CustomStringConvertible {
     return (max(s, 0), min(s + kernel, width))
   }
 
-  /// Output columns whose window lies wholly inside the plane horizontally: [padding, W − k + padding] for
-  /// stride 1 (empty when the kernel is wider than the plane). Only used by the stride-1 SIMD paths.
+  /// Output columns whose window lies wholly inside the plane horizontally:
+  /// ⌈padding / stride⌉ ... ⌊(W − k + padding) / stride⌋ (empty when the kernel is wider than the plane).
+  /// The SIMD paths work on blocks of 8 of these.
   @inline(__always)
-  var interiorColumns: Range<Int> {
-    let start = min(padding, outWidth), end = max(start, min(width - kernel + padding + 1, outWidth))
+  public var interiorColumns: Range<Int> {
+    let start = min((padding + stride - 1) / stride, outWidth)
+    let last = width - kernel + padding
+    let end = last < 0 ? start : max(start, min(last / stride + 1, outWidth))
     return start..<end
   }
 }
 
+/// Elements p[0], p[s], ..., p[7s] for s = 1 or 2 (reads p[0 ... 7s] only: the stride-2 form takes the even
+/// lanes of p[0..<8] and the odd lanes of p[7..<15]).
+@inline(__always)
+private func loadLanes(_ p: UnsafePointer<Float>, stride s: Int) -> SIMD8<Float> {
+  let a = UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+  if s == 1 { return a }
+  let b = UnsafeRawPointer(p + 7).loadUnaligned(as: SIMD8<Float>.self)
+  return SIMD8(lowHalf: a.evenHalf, highHalf: b.oddHalf)
+}
 
 // MARK: - Max pooling
 //
-// Stride 1 (every pool of a normal cell) takes a SIMD path over 8 adjacent outputs whose windows are
-// horizontally inside the plane; the border columns, other strides and any 8-block containing a NaN use the
-// scalar window. Both visit the window in the same row-major order with a strict `>`, so they agree bit for
+// Strides 1 and 2 (every pool of the search space) take a SIMD path over 8 adjacent outputs whose windows
+// are horizontally inside the plane; the border columns, other strides and any 8-block containing a NaN use
+// the scalar window. Both visit the window in the same row-major order with a strict `>`, so they agree bit for
 // bit, ties included.
 
 /// Max and first argmax (index in the plane) of the real cells of window (oh, ow); a NaN wins (first NaN).
@@ -108,8 +120,10 @@ private func maxWindow(_ xp: UnsafePointer<Float>, _ g: PoolGeometry, _ oh: Int,
 public func maxPool2dForward(_ out: UnsafeMutablePointer<Float>, _ argmax: UnsafeMutablePointer<Int32>?,
                              _ x: UnsafePointer<Float>, planes: Int, geometry g: PoolGeometry) {
   let inPlane = g.inputPlaneCount, outPlane = g.outputPlaneCount, w = g.width, ow = g.outWidth
-  let interior = g.stride == 1 ? g.interiorColumns : 0..<0
-  let laneOffsets = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7)  // lane l of a block reads column base + l
+  let st = g.stride
+  let interior = st <= 2 ? g.interiorColumns : 0..<0
+  // Lane l of a block reads column base + l·stride.
+  let laneOffsets = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7) &* Int32(truncatingIfNeeded: st)
   for p in 0..<planes {
     let xp = x + p * inPlane
     let op = out + p * outPlane
@@ -119,7 +133,7 @@ public func maxPool2dForward(_ out: UnsafeMutablePointer<Float>, _ argmax: Unsaf
       var oc = 0
       while oc < ow {
         if interior.contains(oc) && interior.count >= 8 {
-          // 8 outputs oc..<oc+8; window column kw of lane l reads input column oc + l − padding + kw.
+          // 8 outputs oc..<oc+8; window column kw of lane l reads input column (oc + l)·stride − padding + kw.
           // The last block is pulled back to end at the interior's end: it recomputes a few outputs
           // (same values) instead of leaving a scalar tail.
           oc = min(oc, interior.upperBound - 8)
@@ -128,8 +142,8 @@ public func maxPool2dForward(_ out: UnsafeMutablePointer<Float>, _ argmax: Unsaf
           var nan = SIMDMask<SIMD8<Int32>>(repeating: false)
           for ih in h0..<h1 {
             for kw in 0..<g.kernel {
-              let column = oc - g.padding + kw
-              let v = UnsafeRawPointer(xp + ih * w + column).loadUnaligned(as: SIMD8<Float>.self)
+              let column = oc * st - g.padding + kw
+              let v = loadLanes(xp + ih * w + column, stride: st)
               let wins = v .> best
               best.replace(with: v, where: wins)
               bestIndex.replace(with: SIMD8<Int32>(repeating: Int32(truncatingIfNeeded: ih * w + column)) &+ laneOffsets,
@@ -177,8 +191,8 @@ public func maxPool2dBackward(_ dInput: UnsafeMutablePointer<Float>, _ dOut: Uns
 
 // MARK: - Average pooling
 //
-// Stride 1 again has a SIMD path over 8 outputs with horizontally interior windows (the divisor is then
-// (rows in the window)·k for all 8); everything else uses the scalar window. Forward sums run in the same
+// Forward: strides 1 and 2 again have a SIMD path over 8 outputs with horizontally interior windows (the
+// divisor is then (rows in the window)·k for all 8); everything else uses the scalar window. Forward sums run in the same
 // order (row by row, column by column) on both paths.
 
 /// out[p, oh, ow] = mean of the real cells of the window: padded cells are excluded from the divisor
@@ -186,7 +200,8 @@ public func maxPool2dBackward(_ dInput: UnsafeMutablePointer<Float>, _ dOut: Uns
 public func avgPool2dForward(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
                              planes: Int, geometry g: PoolGeometry) {
   let inPlane = g.inputPlaneCount, outPlane = g.outputPlaneCount, w = g.width, ow = g.outWidth
-  let interior = g.stride == 1 ? g.interiorColumns : 0..<0
+  let st = g.stride
+  let interior = st <= 2 ? g.interiorColumns : 0..<0
   for p in 0..<planes {
     let xp = x + p * inPlane
     let op = out + p * outPlane
@@ -199,7 +214,7 @@ public func avgPool2dForward(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePoin
           var sum = SIMD8<Float>.zero
           for ih in h0..<h1 {
             for kw in 0..<g.kernel {
-              sum += UnsafeRawPointer(xp + ih * w + oc - g.padding + kw).loadUnaligned(as: SIMD8<Float>.self)
+              sum += loadLanes(xp + ih * w + oc * st - g.padding + kw, stride: st)
             }
           }
           let divisor = SIMD8<Float>(repeating: Float((h1 - h0) * g.kernel))

@@ -24,6 +24,11 @@ private let cases: [Case] = [
   Case(planes: 1, height: 6, width: 19, kernel: 5, stride: 1, padding: 2),
   Case(planes: 2, height: 3, width: 17, kernel: 2, stride: 1, padding: 0),
   Case(planes: 1, height: 4, width: 32, kernel: 3, stride: 1, padding: 0),
+  // Wide planes with stride 2: the deinterleaving SIMD path.
+  Case(planes: 2, height: 5, width: 33, kernel: 3, stride: 2, padding: 1),
+  Case(planes: 1, height: 4, width: 32, kernel: 2, stride: 2, padding: 0),
+  Case(planes: 1, height: 6, width: 40, kernel: 5, stride: 2, padding: 2),
+  Case(planes: 2, height: 3, width: 32, kernel: 3, stride: 2, padding: 1),
 ]
 
 /// Deterministic distinct values (no ties), in [-1, 1).
@@ -179,6 +184,19 @@ private func maxDifference(_ a: [Float], _ b: [Float]) -> Float {
     }
   }
 
+  @Test func maxPoolPropagatesNaNOnTheStride2SIMDPath() {
+    let g = PoolGeometry(height: 2, width: 34, kernel: 3, stride: 2, padding: 1)
+    var x = [Float](repeating: 1, count: 68)
+    x[34 + 9] = .nan  // row 1, column 9: covered by output columns 4 (cols 7–9) and 5 (cols 9–11)
+    var out = [Float](repeating: 0, count: g.outputPlaneCount)
+    maxPool2dForward(&out, nil, x, planes: 1, geometry: g)
+    for oh in 0..<g.outHeight {
+      for ow in 0..<g.outWidth {
+        #expect(out[oh * g.outWidth + ow].isNaN == (ow == 4 || ow == 5), "output (\(oh), \(ow))")
+      }
+    }
+  }
+
   @Test func maxPoolPropagatesNaN() {
     let g = PoolGeometry(height: 2, width: 2, kernel: 2, stride: 2, padding: 0)
     let x: [Float] = [1, .nan, 5, 2]
@@ -239,6 +257,12 @@ private func maxDifference(_ a: [Float], _ b: [Float]) -> Float {
     #expect(PoolGeometry.validate(height: 2, width: 2, kernel: 5, stride: 1, padding: 0) != nil)
     #expect(PoolGeometry.validate(height: 4, width: 4, kernel: 0, stride: 1, padding: 0) != nil)
     #expect(PoolGeometry.validate(height: 4, width: 4, kernel: 3, stride: 1, padding: 1) == nil)
+    // Interior output columns: windows wholly inside horizontally.
+    #expect(PoolGeometry(height: 3, width: 32, kernel: 3, stride: 1, padding: 1).interiorColumns == 1..<31)
+    #expect(PoolGeometry(height: 3, width: 32, kernel: 3, stride: 2, padding: 1).interiorColumns == 1..<16)
+    #expect(PoolGeometry(height: 3, width: 33, kernel: 3, stride: 2, padding: 1).interiorColumns == 1..<16)
+    #expect(PoolGeometry(height: 2, width: 32, kernel: 2, stride: 2, padding: 0).interiorColumns == 0..<16)
+    #expect(PoolGeometry(height: 2, width: 2, kernel: 3, stride: 1, padding: 1).interiorColumns.isEmpty)
   }
 
   @Test(arguments: [1, 7, 8, 9, 49, 64])
