@@ -75,8 +75,16 @@ extension Tensor {
     return opResult("weightedSum", shape: shape, storage: out, inputs: tensors + [weights]) { dOut, grads in
       // Keeps the tensors alive (their storage is read for the weight gradient) and the factor values.
       let xs = tensors.map { $0.pointer }
-      parallelFor(terms) { k in
-        if let dx = grads[k] { scaleBackward(dx, dOut, factor: factors[k], count: n) }
+      // Terms in order, each split over element blocks: the same tensor may appear as several terms (its
+      // gradient buffer is then shared), so two terms never write concurrently.
+      let blocks = (n + weightedSumBlock - 1) / weightedSumBlock
+      for k in 0..<terms {
+        guard let dx = grads[k] else { continue }
+        let factor = factors[k]
+        parallelFor(blocks) { block in
+          let start = block * weightedSumBlock
+          scaleBackward(dx + start, dOut + start, factor: factor, count: min(weightedSumBlock, n - start))
+        }
       }
       guard let dWeights = grads[terms] else { return }
       var partials = [Float](repeating: 0, count: terms)

@@ -48,6 +48,17 @@ extension EngineOpTests {
       #expect(Tensor.weightedSum([x, z], weights: Tensor(shape: [2], values: [1, 1])).values == [5, 7, 9])
     }
 
+    @Test func sameTensorInSeveralTermsAccumulates() {
+      // x is terms 0 and 1, so dy/dx = w0 + w1 everywhere (on 2 threads, where a racy backward would lose adds).
+      let x = randomTensor([2, 4, 65, 65], seed: 45)
+      let w = Tensor(shape: [2], values: [0.25, 1.5])
+      let leaf = x.requiringGrad()
+      withEngineThreads(2) {
+        Tensor.weightedSum([leaf, leaf], weights: w).backward(gradient: Tensor(shape: x.shape, repeating: 1))
+      }
+      #expect(leaf.grad!.values.allSatisfy { $0 == 1.75 })
+    }
+
     @Test func oneAndTwoThreadsAgreeBitForBit() {
       let xs = (0..<4).map { randomTensor([2, 8, 33, 33], seed: UInt64(40 + $0)) }
       let weights = randomTensor([4], seed: 50)
