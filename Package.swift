@@ -7,6 +7,8 @@ let package = Package(
   name: "EdgeNAS",
   products: [
     .executable(name: "nas-search", targets: ["nas-search"]),
+    .executable(name: "nas-train", targets: ["nas-train"]),
+    .executable(name: "nas-export", targets: ["nas-export"]),
     .executable(name: "nas-bench", targets: ["nas-bench"]),
   ],
   dependencies: [
@@ -23,6 +25,8 @@ let package = Package(
     .target(name: "NN", dependencies: ["TensorEngine", .product(name: "NASFormat", package: "runtime"),
                                       .product(name: "FileIO", package: "runtime")]),
     .target(name: "Search", dependencies: ["NN", "TensorEngine", "Datasets"]),
+    .target(name: "Train", dependencies: ["NN", "TensorEngine", "Datasets",
+                                         .product(name: "FileIO", package: "runtime")]),
     .target(name: "Datasets",
             dependencies: ["TensorEngine", .product(name: "ImageDatasets", package: "runtime")]),
 
@@ -30,6 +34,23 @@ let package = Package(
     .executableTarget(name: "nas-search", dependencies: ["Search", "Datasets", "NN", "TensorEngine",
                                                           .product(name: "CLIKit", package: "runtime"),
                                                           .product(name: "FileIO", package: "runtime")]),
+
+    .executableTarget(name: "nas-train", dependencies: ["Train", "Datasets", "NN", "TensorEngine",
+                                                         .product(name: "CLIKit", package: "runtime"),
+                                                         .product(name: "FileIO", package: "runtime")]),
+
+    // MARK: Export (trained network -> frozen graph -> ONNX and the compact format)
+    .target(name: "Freezer", dependencies: ["NN", "TensorEngine", .product(name: "NASFormat", package: "runtime")],
+            path: "export/Freezer"),
+    .target(name: "ONNXBridge", path: "export/ONNXBridge",
+            cxxSettings: [.define("ONNX_NAMESPACE", to: "onnx"), .define("ONNX_ML", to: "1")],
+            linkerSettings: [.linkedLibrary("onnx"), .linkedLibrary("onnx_proto"), .linkedLibrary("protobuf")]),
+    .target(name: "ONNXWriter", dependencies: ["Freezer", "ONNXBridge"], path: "export/ONNXWriter"),
+    .executableTarget(name: "nas-export", dependencies: ["Freezer", "ONNXWriter", "NN",
+                                                          .product(name: "NASFormat", package: "runtime"),
+                                                          .product(name: "CLIKit", package: "runtime"),
+                                                          .product(name: "FileIO", package: "runtime")],
+                      path: "export/nas-export"),
 
     // MARK: Benchmarks
     .executableTarget(name: "nas-bench", dependencies: ["TensorEngine", "NN", "Datasets"], path: "bench/nas-bench"),
@@ -39,7 +60,12 @@ let package = Package(
     .testTarget(name: "TensorEngineTests", dependencies: ["TensorEngine", "EngineTestSupport", "Datasets"]),
     .testTarget(name: "NNTests", dependencies: ["NN", "EngineTestSupport"]),
     .testTarget(name: "SearchTests", dependencies: ["Search", "NN"]),
+    .testTarget(name: "TrainTests", dependencies: ["Train", "NN", "Datasets", "EngineTestSupport"]),
+    .testTarget(name: "ExportTests", dependencies: ["Freezer", "ONNXWriter", "NN", "Datasets",
+                                                    .product(name: "NASFormat", package: "runtime"),
+                                                    .product(name: "NASRuntime", package: "runtime")]),
     .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "EngineTestSupport"]),
   ],
-  swiftLanguageModes: [.v5]
+  swiftLanguageModes: [.v5],
+  cxxLanguageStandard: .cxx17
 )

@@ -12,6 +12,8 @@ let package = Package(
     .library(name: "PNGImage", targets: ["PNGImage"]),
     .library(name: "ImageDatasets", targets: ["ImageDatasets"]),
     .library(name: "CLIKit", targets: ["CLIKit"]),
+    .library(name: "NASRuntime", targets: ["NASRuntime"]),
+    .executable(name: "nas-infer", targets: ["nas-infer"]),
   ],
   targets: [
     // MARK: System libraries
@@ -25,6 +27,9 @@ let package = Package(
     .target(name: "PNGImage", dependencies: ["CPNG"]),
     .target(name: "ImageDatasets", dependencies: ["PNGImage", "CZlib"]),
     .target(name: "CLIKit"),
+    .target(name: "NASRuntime", dependencies: ["NASFormat", "NASKernels"]),
+    .executableTarget(name: "nas-infer", dependencies: ["NASRuntime", "NASFormat", "PNGImage", "ImageDatasets",
+                                                         "CLIKit", "FileIO"]),
 
     // MARK: Tools
     .executableTarget(name: "nas-format-fuzz", dependencies: ["NASFormat", "CLIKit"]),
@@ -36,6 +41,7 @@ let package = Package(
     .testTarget(name: "PNGImageTests", dependencies: ["PNGImage"]),
     .testTarget(name: "ImageDatasetsTests", dependencies: ["ImageDatasets", "PNGImage"]),
     .testTarget(name: "CLIKitTests", dependencies: ["CLIKit"]),
+    .testTarget(name: "NASRuntimeTests", dependencies: ["NASRuntime", "NASFormat", "NASKernels", "PNGImage"]),
   ],
   swiftLanguageModes: [.v5]
 )

@@ -1,0 +1,1 @@
+// Module Train: placeholder until the training change lands.

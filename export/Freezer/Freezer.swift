@@ -1,0 +1,1 @@
+// Module Freezer: placeholder until the export change lands.

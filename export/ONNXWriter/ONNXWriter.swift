@@ -1,0 +1,1 @@
+// Module ONNXWriter: placeholder until the export change lands.

@@ -1,0 +1,1 @@
+// Module NASRuntime: placeholder until the runtime change lands.
