@@ -91,6 +91,19 @@ extension EngineOpTests {
       #expect(plain.passed, "\(shape) non-affine: \(plain)")
     }
 
+    @Test func scaleOnlyAndShiftOnly() {
+      let x = randomTensor([3, 2, 3, 3], seed: 45)
+      let gamma = randomTensor([2], seed: 46, low: 0.5, high: 1.5), beta = randomTensor([2], seed: 47)
+      let scaleOnly = checkGradients([x, gamma]) { t in
+        t[0].batchNorm2d(state: BatchNormState(channels: 2), training: true, scale: t[1])
+      }
+      #expect(scaleOnly.passed, "\(scaleOnly)")
+      let shiftOnly = checkGradients([x, beta]) { t in
+        t[0].batchNorm2d(state: BatchNormState(channels: 2), training: true, shift: t[1])
+      }
+      #expect(shiftOnly.passed, "\(shiftOnly)")
+    }
+
     @Test func evaluationGradients() {
       let x = randomTensor([3, 3, 3, 5], seed: 51)
       let gamma = randomTensor([3], seed: 52, low: 0.5, high: 1.5), beta = randomTensor([3], seed: 53)
