@@ -52,7 +52,7 @@ public func readFile(_ path: String, limit: Int = 1 << 31) throws(FileError) -> 
   return bytes
 }
 
-/// Entries of a directory (without "." and ".."), sorted by name.
+/// Entries of a directory (without "." and ".."), sorted by UTF-8 bytes.
 public func listDirectory(_ path: String) throws(FileError) -> [String] {
   guard let directory = opendir(path) else {
     let code = errno
@@ -67,5 +67,5 @@ public func listDirectory(_ path: String) throws(FileError) -> [String] {
     }
     if name != "." && name != ".." { names.append(name) }
   }
-  return names.sorted()
+  return names.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
 }

@@ -52,9 +52,7 @@ public func removeFile(_ path: String) { unlink(path) }
 
 /// Best effort: makes a rename durable. Some file systems refuse fsync on directories; that is ignored.
 func syncDirectory(containing path: String) {
-  var directory = "."
-  if let slash = path.lastIndex(of: "/") { directory = slash == path.startIndex ? "/" : String(path[..<slash]) }
-  let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+  let fd = open(parentDirectory(of: path), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
   if fd >= 0 {
     _ = fsync(fd)
     close(fd)

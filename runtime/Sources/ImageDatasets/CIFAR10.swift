@@ -1,3 +1,4 @@
+import FileIO
 /// CIFAR-10 in its binary form: 32×32 RGB, 10 classes.
 ///
 /// Each record is 1 label byte then 3,072 pixel bytes, (3, 32, 32) channel-major. The train split is
@@ -16,7 +17,7 @@ public enum CIFAR10 {
   }
 
   public static func load(_ split: DatasetSplit, directory: String) throws(DatasetError) -> ImageDataset {
-    guard folderExists(directory) else { throw DatasetError.missingFolder(path: directory) }
+    guard directoryExists(directory) else { throw DatasetError.missingFolder(path: directory) }
     let names = try readClassNames(directory: directory)
     var images: [UInt8] = []
     var labels: [Int] = []

@@ -1,26 +1,15 @@
 import CZlib
+import FileIO
 import Glibc
 
 /// Largest file (after decompression) a loader reads: 2 GiB.
 let maximumFileBytes = 1 << 31
 
-/// True when `path` names an existing regular file (following links).
-func fileExists(_ path: String) -> Bool {
-  var info = stat()
-  return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
-}
-
-/// True when `path` names an existing folder (following links).
-func folderExists(_ path: String) -> Bool {
-  var info = stat()
-  return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
-}
-
 /// The whole content of a file: gunzipped when it is gzip data (checked by zlib, not by the name), read as it is
 /// otherwise. Never more than `maximumFileBytes`.
 func readDatasetFile(_ path: String) throws(DatasetError) -> [UInt8] {
   guard fileExists(path) else {
-    if folderExists(path) { throw DatasetError.io(path: path, reason: "is a folder, not a file") }
+    if directoryExists(path) { throw DatasetError.io(path: path, reason: "is a folder, not a file") }
     throw DatasetError.missingFile(path: path)
   }
   guard let file = gzopen(path, "rb") else { throw DatasetError.io(path: path, reason: systemMessage(errno)) }
@@ -54,25 +43,12 @@ func zlibMessage(_ file: gzFile) -> String {
   return message.isEmpty ? "zlib error \(code)" : message
 }
 
-func systemMessage(_ code: Int32) -> String {
-  guard let text = strerror(code) else { return "error \(code)" }
-  return String(cString: text)
-}
-
-/// Entries of a folder (no "." and ".."), each with whether it is a folder, unsorted.
+/// Entries of a folder (no "." and ".."), each with whether it is a folder.
 func folderEntries(_ path: String) throws(DatasetError) -> [(name: String, isFolder: Bool)] {
-  guard folderExists(path) else { throw DatasetError.missingFolder(path: path) }
-  guard let dir = opendir(path) else { throw DatasetError.io(path: path, reason: systemMessage(errno)) }
-  defer { closedir(dir) }
-  var entries: [(name: String, isFolder: Bool)] = []
-  while let entry = readdir(dir) {
-    let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-      String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-    }
-    if name == "." || name == ".." { continue }
-    entries.append((name, folderExists(path + "/" + name)))
-  }
-  return entries
+  guard directoryExists(path) else { throw DatasetError.missingFolder(path: path) }
+  let names: [String]
+  do { names = try listDirectory(path) } catch { throw DatasetError.io(path: path, reason: error.description) }
+  return names.map { ($0, directoryExists(path + "/" + $0)) }
 }
 
 /// Big-endian UInt32 at `offset` (the caller has checked the length).

@@ -1,3 +1,4 @@
+import FileIO
 /// Reader for the IDX format of MNIST and Fashion-MNIST: big-endian header, then unsigned bytes.
 ///
 /// Images: magic 0x00000803 (ubyte, 3 dimensions), count, rows, columns, then count·rows·columns bytes.

@@ -1,3 +1,4 @@
+import FileIO
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -6,8 +7,7 @@ import Darwin
 
 /// Whole-file reads into aligned memory and atomic writes, with Glibc only.
 ///
-/// CLIKit has general-purpose versions of these; NASFormat keeps its own small copy so the format target
-/// depends on nothing.
+/// Writes go through FileIO; reads are kept here because the format wants a 64-byte aligned buffer or a mapping.
 enum ModelFile {
   /// Reads the regular file at `path` into a fresh 64-byte aligned buffer.
   static func readAligned(path: String) throws(FormatError) -> ModelBytes {
@@ -57,47 +57,15 @@ enum ModelFile {
     return ModelBytes(mapping: UnsafeRawPointer(p), count: size)
   }
 
-  /// Writes `bytes` to `path` atomically: a temporary file in the same directory, fsync, rename, fsync the directory.
-  /// On failure the temporary file is removed and `path` is untouched.
+  /// Writes `bytes` to `path` atomically through FileIO (temporary file, fsync, rename, directory fsync).
   static func writeAtomically(path: String, bytes: [UInt8]) throws(FormatError) {
-    let temporary = "\(path).tmp-\(getpid())"
-    let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-    guard fd >= 0 else { throw .fileError(path: temporary, operation: "create", errno: errno) }
-    var failure: FormatError? = nil
-    bytes.withUnsafeBytes { buffer in
-      var done = 0
-      while done < buffer.count {
-        let n = write(fd, buffer.baseAddress! + done, buffer.count - done)
-        if n < 0 {
-          if errno == EINTR { continue }
-          failure = .fileError(path: temporary, operation: "write", errno: errno)
-          return
-        }
-        done += n
+    do { try writeFileAtomically(path, bytes: bytes) } catch {
+      switch error {
+      case let .system(path, operation, code): throw .fileError(path: path, operation: operation, errno: code)
+      case let .notFound(path): throw .fileError(path: path, operation: "create", errno: ENOENT)
+      case let .isDirectory(path): throw .fileError(path: path, operation: "write", errno: EISDIR)
+      case let .tooLarge(path, _, _): throw .fileError(path: path, operation: "write", errno: EFBIG)
       }
-    }
-    if failure == nil && fsync(fd) != 0 { failure = .fileError(path: temporary, operation: "fsync", errno: errno) }
-    if close(fd) != 0 && failure == nil { failure = .fileError(path: temporary, operation: "close", errno: errno) }
-    if failure == nil && rename(temporary, path) != 0 {
-      failure = .fileError(path: path, operation: "rename", errno: errno)
-    }
-    if let failure {
-      unlink(temporary)
-      throw failure
-    }
-    syncDirectory(of: path)
-  }
-
-  /// Best effort: makes the rename durable. Errors are ignored (some file systems refuse fsync on directories).
-  private static func syncDirectory(of path: String) {
-    var directory = "."
-    if let slash = path.lastIndex(of: "/") {
-      directory = slash == path.startIndex ? "/" : String(path[..<slash])
-    }
-    let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-    if fd >= 0 {
-      _ = fsync(fd)
-      close(fd)
     }
   }
 }

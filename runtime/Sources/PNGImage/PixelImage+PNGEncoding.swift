@@ -37,6 +37,6 @@ extension PixelImage {
   /// Encodes the image and writes it atomically: to a temporary name in the same folder, then renamed.
   /// - Throws: any `pngData()` error, or `PNGError.io` naming the path.
   public func writePNG(toFile path: String) throws(PNGError) {
-    try writeFileAtomically(path, bytes: pngData())
+    try writePNGFileAtomically(path, bytes: pngData())
   }
 }

@@ -22,7 +22,7 @@ struct FormatFuzz {
       guard iterations > 0 else { throw args.usageError("--iterations must be positive") }
       var inputs: [(name: String, bytes: [UInt8])] = []
       if let path = args.value("model") {
-        inputs.append((path, try FileSystem.readFile(path)))
+        inputs.append((path, try readFile(path)))
       } else {
         for dataType in TensorDataType.allCases {
           inputs.append(("sample-\(dataType)", try sampleModelBytes(dataType: dataType, seed: UInt64(seed))))

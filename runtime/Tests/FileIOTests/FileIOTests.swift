@@ -40,3 +40,24 @@ import FileIO
     #expect(pathKind(dir + "/a/b") == .directory && pathKind(dir + "/nope") == .missing)
   }
 }
+
+@Suite struct FilePathTests {
+  @Test func pathHelpers() {
+    #expect(parentDirectory(of: "a/b/c.txt") == "a/b")
+    #expect(parentDirectory(of: "c.txt") == ".")
+    #expect(parentDirectory(of: "/c") == "/")
+    #expect(parentDirectory(of: "a/b/") == "a")
+    #expect(joinPath("a/", "b") == "a/b")
+    #expect(joinPath("a", "b") == "a/b")
+  }
+
+  @Test func listingIsSortedByBytesAndRemoveWorks() throws {
+    var template = Array("/tmp/fileio-list-XXXXXX".utf8CString)
+    let dir = String(cString: template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!)! })
+    for name in ["b.txt", "a.txt", "B.txt"] { try writeFileAtomically(joinPath(dir, name), text: name) }
+    try makeDirectories(joinPath(dir, "a"))
+    #expect(try listDirectory(dir) == ["B.txt", "a", "a.txt", "b.txt"])
+    removeFile(joinPath(dir, "b.txt"))
+    #expect(!fileExists(joinPath(dir, "b.txt")) && fileExists(joinPath(dir, "a.txt")))
+  }
+}

@@ -1,0 +1,2 @@
+/// Every CLI needs the file helpers; importing CLIKit brings FileIO along.
+@_exported import FileIO

@@ -1,1 +1,0 @@
-// Module NASRuntime: placeholder until the runtime change lands.
