@@ -267,6 +267,10 @@ public struct DepthwiseInputLayout {
   public func scatter(_ phases: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>) {
     let g = geometry
     let s = g.stride, p = g.padding, width = g.width
+    // Columns [0, vectorDone) go sixteen at a time (stride 2 only); the rest one by one, tracking the phase q
+    // and phase column j of padded column iw + p incrementally (no division per element or per row).
+    let vectorDone = s == 2 ? width / 16 * 16 : 0
+    let q0 = (vectorDone + p) % s, j0 = (vectorDone + p) / s
     for ih in 0..<g.height {
       let dst = phases + (ih + p) * rowStride
       let src = x + ih * width
@@ -274,31 +278,39 @@ public struct DepthwiseInputLayout {
         (dst + p).update(from: src, count: width)
         continue
       }
-      var done = 0
       if s == 2 {
-        // Input column iw is padded column iw + p: even iw go to phase p mod 2 at iw/2 + ⌊p/2⌋, odd iw to
-        // phase (p + 1) mod 2 at (iw − 1)/2 + ⌊(p + 1)/2⌋. Sixteen columns at a time, split by lane parity.
+        // Even input columns go to phase p mod 2 at iw/2 + ⌊p/2⌋, odd ones to phase (p + 1) mod 2 at
+        // (iw − 1)/2 + ⌊(p + 1)/2⌋: split sixteen loaded columns by lane parity.
         let evenPhase = dst + (p % 2) * phaseCount + p / 2
         let oddPhase = dst + ((p + 1) % 2) * phaseCount + (p + 1) / 2
-        while done + 16 <= width {
+        var done = 0
+        while done < vectorDone {
           let v = UnsafeRawPointer(src + done).loadUnaligned(as: SIMD16<Float>.self)
           UnsafeMutableRawPointer(evenPhase + done / 2).storeBytes(of: v.evenHalf, as: SIMD8<Float>.self)
           UnsafeMutableRawPointer(oddPhase + done / 2).storeBytes(of: v.oddHalf, as: SIMD8<Float>.self)
           done += 16
         }
       }
-      // The rest, phase by phase: phase q column j is padded column q + s·j, i.e. input column q + s·j − p.
-      for q in 0..<s {
-        var (start, end) = validRange(offset: q - p, stride: s, size: width, outSize: phaseCount)
-        let first = done + p - q
-        if first > 0 { start = max(start, (first + s - 1) / s) }
-        let phase = dst + q * phaseCount
-        var iw = q + s * start - p
-        var j = start
-        while j < end {
-          phase[j] = src[iw]
-          iw += s
-          j += 1
+      if s == 2 {
+        // Remaining columns in (even, odd) pairs, then a last even one.
+        let evenPhase = dst + (p % 2) * phaseCount + p / 2
+        let oddPhase = dst + ((p + 1) % 2) * phaseCount + (p + 1) / 2
+        var iw = vectorDone
+        while iw + 2 <= width {
+          evenPhase[iw / 2] = src[iw]
+          oddPhase[iw / 2] = src[iw + 1]
+          iw += 2
+        }
+        if iw < width { evenPhase[iw / 2] = src[iw] }
+        continue
+      }
+      var q = q0, column = j0
+      for iw in vectorDone..<width {
+        dst[q * phaseCount + column] = src[iw]
+        q += 1
+        if q == s {
+          q = 0
+          column += 1
         }
       }
     }
@@ -308,6 +320,7 @@ public struct DepthwiseInputLayout {
   public func gatherAdd(_ dx: UnsafeMutablePointer<Float>, _ phases: UnsafePointer<Float>) {
     let g = geometry
     let s = g.stride, p = g.padding, width = g.width
+    let q0 = p % s, j0 = p / s
     for ih in 0..<g.height {
       let src = phases + (ih + p) * rowStride
       let dst = dx + ih * width
@@ -316,14 +329,26 @@ public struct DepthwiseInputLayout {
         for iw in 0..<width { dst[iw] += row[iw] }
         continue
       }
-      for q in 0..<s {
-        // Phase q column j is padded column q + s·j, i.e. input column q + s·j − p.
-        let (start, end) = validRange(offset: q - p, stride: s, size: width, outSize: phaseCount)
-        let phase = src + q * phaseCount
-        var iw = q + s * start - p
-        for j in start..<end {
-          dst[iw] += phase[j]
-          iw += s
+      if s == 2 {
+        // Even input columns come from phase p mod 2 at iw/2 + ⌊p/2⌋, odd ones from the other phase.
+        let evenPhase = src + (p % 2) * phaseCount + p / 2
+        let oddPhase = src + ((p + 1) % 2) * phaseCount + (p + 1) / 2
+        var iw = 0
+        while iw + 2 <= width {
+          dst[iw] += evenPhase[iw / 2]
+          dst[iw + 1] += oddPhase[iw / 2]
+          iw += 2
+        }
+        if iw < width { dst[iw] += evenPhase[iw / 2] }
+        continue
+      }
+      var q = q0, column = j0
+      for iw in 0..<width {
+        dst[iw] += src[q * phaseCount + column]
+        q += 1
+        if q == s {
+          q = 0
+          column += 1
         }
       }
     }
