@@ -1,0 +1,311 @@
+import NASFormat
+import NASKernels
+
+/// Runs a validated compact model: weights bound once, activation buffers planned once per batch size.
+///
+/// fp32 weights are used in place in the model's file image (64-byte aligned); fp16 and int8 weights are
+/// dequantised to fp32 at load. `prepare(batchSize:)` allocates one arena holding every value of the graph for
+/// that batch (re-planned only when the batch size changes); `run()` then executes the op list into it, and
+/// `backward(labels:)` runs the reverse pass for the input gradient over the same activations.
+///
+///     let runner = try InferenceModel(model: CompactModelReader.map(path: "model.nasb"))
+///     try runner.prepare(batchSize: 1)
+///     // write the normalised (1, C, H, W) image into runner.inputBuffer, then:
+///     let logits = runner.run()       // (1, K), valid until the next run
+///
+/// Not thread-safe: one model runs one inference at a time (it may use `threads` workers inside).
+public final class InferenceModel {
+  /// Activation floats a plan may hold (1 GiB); larger plans throw `RuntimeError.planTooLarge`.
+  public static let maxPlanFloats = 1 << 28
+
+  public let model: CompactModel
+  /// Workers the conv and GEMM kernels may use (results do not depend on it).
+  public let threads: Int
+  /// The batch size of the current plan (0 before the first `prepare`).
+  public private(set) var batchSize = 0
+
+  /// Per tensor-table index: fp32 values (in the file image, or in `ownedWeights`).
+  let weights: [UnsafePointer<Float>]
+  private let ownedWeights: [UnsafeMutablePointer<Float>]
+  /// Per-sample element count of each value id (0 for undefined ids).
+  let valueCounts: [Int]
+  /// Start of each value's (batch × count) buffer in `arena`.
+  var values: [UnsafeMutablePointer<Float>] = []
+  var steps: [PlannedStep] = []
+  private var arena: UnsafeMutablePointer<Float>?
+  private var arenaCount = 0
+  private var argmaxBuffers: [UnsafeMutablePointer<Int32>] = []
+  /// Gradient arena, same layout as `arena`; allocated by the first `backward` of a plan.
+  var gradients: [UnsafeMutablePointer<Float>] = []
+  private var gradientArena: UnsafeMutablePointer<Float>?
+
+  /// Binds `model`'s weights (dequantising fp16/int8). The model must come from `CompactModelReader` or
+  /// `CompactModelWriter.model()`, which validate it.
+  public init(model: CompactModel, threads: Int = 1) {
+    self.model = model
+    self.threads = max(1, threads)
+    var weights: [UnsafePointer<Float>] = []
+    var owned: [UnsafeMutablePointer<Float>] = []
+    for (index, tensor) in model.tensors.enumerated() {
+      if tensor.dataType == .float32 {
+        weights.append((model.bytes.pointer + tensor.offset).assumingMemoryBound(to: Float.self))
+      } else {
+        let values = model.floatValues(ofTensor: index)
+        let buffer = allocateFloats(values.count)
+        values.withUnsafeBufferPointer { buffer.update(from: $0.baseAddress!, count: values.count) }
+        owned.append(buffer)
+        weights.append(UnsafePointer(buffer))
+      }
+    }
+    self.weights = weights
+    self.ownedWeights = owned
+    self.valueCounts = model.valueShapes.map { shape in shape.map { $0.reduce(1, *) } ?? 0 }
+  }
+
+  /// Reads (maps) and validates the model at `path`, then binds it.
+  public convenience init(path: String, threads: Int = 1) throws(FormatError) {
+    self.init(model: try CompactModelReader.map(path: path), threads: threads)
+  }
+
+  deinit {
+    releasePlan()
+    for buffer in ownedWeights { buffer.deallocate() }
+  }
+
+  public var header: ModelHeader { model.header }
+  /// C × H × W of one input sample.
+  public var inputCount: Int { valueCounts[0] }
+  public var classCount: Int { model.header.classCount }
+
+  /// The input of the current plan, (batchSize, C, H, W): write normalised values here before `run()`.
+  public var inputBuffer: UnsafeMutableBufferPointer<Float> {
+    precondition(batchSize > 0, "InferenceModel: prepare(batchSize:) before using inputBuffer")
+    return UnsafeMutableBufferPointer(start: values[0], count: batchSize * inputCount)
+  }
+
+  /// The logits of the last `run()`, (batchSize, K).
+  public var logitsBuffer: UnsafeBufferPointer<Float> {
+    precondition(batchSize > 0, "InferenceModel: prepare(batchSize:) before using logitsBuffer")
+    return UnsafeBufferPointer(start: values[model.graph.outputValue], count: batchSize * classCount)
+  }
+
+  // MARK: - Planning
+
+  /// Plans buffers for `batchSize` samples; a no-op when that is already the plan.
+  /// - Throws: `.badBatchSize` unless 1 ≤ batchSize ≤ 65536, `.planTooLarge` beyond `maxPlanFloats`.
+  public func prepare(batchSize newBatch: Int) throws(RuntimeError) {
+    if newBatch == batchSize { return }
+    guard newBatch >= 1, newBatch <= 65536 else { throw .badBatchSize(newBatch) }
+    // Sizes: every count < 2^31 and at most 2^20 values, so partial sums are checked against the limit.
+    var offsets = [Int](repeating: 0, count: valueCounts.count)
+    var total = 0
+    for (id, count) in valueCounts.enumerated() {
+      offsets[id] = total
+      let (bytes, overflow) = count.multipliedReportingOverflow(by: newBatch)
+      guard !overflow, bytes <= Self.maxPlanFloats - total else {
+        throw .planTooLarge(batchSize: newBatch, floats: overflow ? Int.max : total + bytes, limit: Self.maxPlanFloats)
+      }
+      total += roundUpTo16(bytes)
+    }
+    releasePlan()
+    let arena = allocateFloats(total)
+    arena.update(repeating: 0, count: total)
+    self.arena = arena
+    arenaCount = total
+    values = offsets.map { arena + $0 }
+    batchSize = newBatch
+    steps = model.graph.ops.map { planStep($0) }
+  }
+
+  private func releasePlan() {
+    arena?.deallocate()
+    arena = nil
+    gradientArena?.deallocate()
+    gradientArena = nil
+    for buffer in argmaxBuffers { buffer.deallocate() }
+    argmaxBuffers = []
+    values = []
+    gradients = []
+    steps = []
+    batchSize = 0
+  }
+
+  private func planStep(_ op: GraphOp) -> PlannedStep {
+    let n = batchSize
+    let output = op.outputs[0]
+    let inShape = model.valueShapes[op.inputs[0]]!
+    let outShape = model.valueShapes[output]!
+    let operation: PlannedOperation
+    switch op.kind {
+    case let .conv(a):
+      let window = Window(conv: a, height: inShape[1], width: inShape[2])
+      var fast: Conv2DGeometry? = nil
+      if let p = a.padding.uniform, a.strideHeight == a.strideWidth, a.dilationHeight == a.dilationWidth,
+         Conv2DGeometry.validate(batch: n, inChannels: inShape[0], height: inShape[1], width: inShape[2],
+                                 outChannels: outShape[0], kernelHeight: a.kernelHeight, kernelWidth: a.kernelWidth,
+                                 stride: a.strideHeight, padding: p, dilation: a.dilationHeight,
+                                 groups: a.groups) == nil {
+        fast = Conv2DGeometry(batch: n, inChannels: inShape[0], height: inShape[1], width: inShape[2],
+                              outChannels: outShape[0], kernelHeight: a.kernelHeight, kernelWidth: a.kernelWidth,
+                              stride: a.strideHeight, padding: p, dilation: a.dilationHeight, groups: a.groups)
+        if fast!.outHeight != outShape[1] || fast!.outWidth != outShape[2] { fast = nil }
+      }
+      operation = .conv(weight: weights[op.tensors[0]], bias: op.tensors.count > 1 ? weights[op.tensors[1]] : nil,
+                        fast: fast, window: window, batch: n, inChannels: inShape[0], outChannels: outShape[0],
+                        groups: a.groups, fusedReLU: a.fusedReLU)
+    case .relu:
+      operation = .relu(count: n * valueCounts[output])
+    case let .maxPool(a):
+      let window = Window(pool: a, height: inShape[1], width: inShape[2])
+      let planes = n * inShape[0]
+      let argmax = UnsafeMutablePointer<Int32>.allocate(capacity: max(planes * window.outputPlane, 1))
+      argmax.initialize(repeating: 0, count: max(planes * window.outputPlane, 1))
+      argmaxBuffers.append(argmax)
+      operation = .maxPool(fast: fastPool(a, inShape), window: window, planes: planes, argmax: argmax)
+    case let .averagePool(a):
+      let window = Window(pool: a, height: inShape[1], width: inShape[2])
+      operation = .averagePool(fast: a.countIncludePad ? nil : fastPool(a, inShape), window: window,
+                               planes: n * inShape[0], countIncludePad: a.countIncludePad)
+    case .add:
+      operation = .add(count: n * valueCounts[output])
+    case .concat:
+      operation = .concat(channels: op.inputs.map { model.valueShapes[$0]![0] }, planeSize: inShape[1] * inShape[2],
+                          batch: n)
+    case let .crop(p):
+      operation = .crop(planes: n * inShape[0], height: inShape[1], width: inShape[2], top: p.top, left: p.left,
+                        outHeight: outShape[1], outWidth: outShape[2])
+    case let .pad(p, value):
+      operation = .pad(planes: n * inShape[0], height: inShape[1], width: inShape[2], top: p.top, left: p.left,
+                       outHeight: outShape[1], outWidth: outShape[2], value: value)
+    case .channelAffine:
+      operation = .channelAffine(scale: weights[op.tensors[0]], shift: weights[op.tensors[1]], batch: n,
+                                 channels: inShape[0], planeSize: inShape.dropFirst().reduce(1, *))
+    case let .channelShuffle(groups):
+      operation = .channelShuffle(batch: n, channels: inShape[0], groups: groups,
+                                  planeSize: inShape.dropFirst().reduce(1, *))
+    case .globalAveragePool:
+      operation = .globalAveragePool(planes: n * inShape[0], planeSize: inShape[1] * inShape[2])
+    case .flatten:
+      operation = .flatten(count: n * valueCounts[output])
+    case let .gemm(fusedReLU):
+      operation = .gemm(weight: weights[op.tensors[0]], bias: op.tensors.count > 1 ? weights[op.tensors[1]] : nil,
+                        batch: n, inFeatures: valueCounts[op.inputs[0]], outFeatures: outShape[0],
+                        fusedReLU: fusedReLU)
+    }
+    return PlannedStep(operation: operation, inputs: op.inputs, output: output)
+  }
+
+  /// The NASKernels geometry for a square, symmetric pool it supports (padding ≤ kernel / 2), else nil.
+  private func fastPool(_ a: PoolAttributes, _ inShape: [Int]) -> PoolGeometry? {
+    guard let p = a.padding.uniform, a.kernelHeight == a.kernelWidth, a.strideHeight == a.strideWidth,
+          PoolGeometry.validate(height: inShape[1], width: inShape[2], kernel: a.kernelHeight,
+                                stride: a.strideHeight, padding: p) == nil else { return nil }
+    return PoolGeometry(height: inShape[1], width: inShape[2], kernel: a.kernelHeight, stride: a.strideHeight,
+                        padding: p)
+  }
+
+  /// Allocates the gradient arena for the current plan if needed and zeroes it.
+  func prepareGradients() {
+    if gradientArena == nil {
+      let g = allocateFloats(arenaCount)
+      gradientArena = g
+      let base = arena!
+      gradients = values.map { g + ($0 - base) }
+    }
+    gradientArena!.update(repeating: 0, count: arenaCount)
+  }
+
+  // MARK: - Running
+
+  /// Runs the graph on `inputBuffer`; returns the logits (batchSize, K), valid until the next run or prepare.
+  @discardableResult
+  public func run() -> UnsafeBufferPointer<Float> {
+    precondition(batchSize > 0, "InferenceModel: prepare(batchSize:) before run()")
+    for step in steps { execute(step) }
+    return logitsBuffer
+  }
+
+  /// The logits for `input` (batch × C × H × W normalised values, batch inferred), re-planning if needed.
+  public func logits(_ input: [Float]) throws(RuntimeError) -> [Float] {
+    guard inputCount > 0, !input.isEmpty, input.count % inputCount == 0 else {
+      throw .inputSizeMismatch(expected: max(batchSize, 1) * inputCount, actual: input.count)
+    }
+    try prepare(batchSize: input.count / inputCount)
+    let destination = inputBuffer
+    input.withUnsafeBufferPointer { destination.baseAddress!.update(from: $0.baseAddress!, count: input.count) }
+    return Array(run())
+  }
+
+  private func execute(_ step: PlannedStep) {
+    let out = values[step.output]
+    let x = UnsafePointer(values[step.inputs[0]])
+    switch step.operation {
+    case let .conv(weight, bias, fast, window, batch, inChannels, outChannels, groups, fusedReLU):
+      if let g = fast {
+        conv2dForward(out, x, weight, bias, g, threads: threads)
+      } else {
+        directConv2dForward(out, x, weight, bias, batch: batch, inChannels: inChannels, outChannels: outChannels,
+                            groups: groups, window)
+      }
+      if fusedReLU { reluInPlace(out, count: batch * outChannels * window.outputPlane) }
+    case let .relu(count):
+      reluCopy(out, x, count: count)
+    case let .maxPool(fast, window, planes, argmax):
+      if let g = fast {
+        maxPool2dForward(out, argmax, x, planes: planes, geometry: g)
+      } else {
+        windowMaxPoolForward(out, argmax, x, planes: planes, window)
+      }
+    case let .averagePool(fast, window, planes, countIncludePad):
+      if let g = fast {
+        avgPool2dForward(out, x, planes: planes, geometry: g)
+      } else {
+        windowAvgPoolForward(out, x, planes: planes, window, countIncludePad: countIncludePad)
+      }
+    case let .add(count):
+      addCopy(out, x, values[step.inputs[1]], count: count)
+      for id in step.inputs.dropFirst(2) { accumulateInto(out, values[id], count: count) }
+    case let .concat(channels, planeSize, batch):
+      let total = channels.reduce(0, +)
+      for n in 0..<batch {
+        var offset = 0
+        for (i, id) in step.inputs.enumerated() {
+          let block = channels[i] * planeSize
+          (out + (n * total) * planeSize + offset).update(from: values[id] + n * block, count: block)
+          offset += block
+        }
+      }
+    case let .crop(planes, height, width, top, left, outHeight, outWidth):
+      cropForward(out, x, planes: planes, height: height, width: width, top: top, left: left,
+                  outHeight: outHeight, outWidth: outWidth)
+    case let .pad(planes, height, width, top, left, outHeight, outWidth, value):
+      padForward(out, x, planes: planes, height: height, width: width, top: top, left: left,
+                 outHeight: outHeight, outWidth: outWidth, value: value)
+    case let .channelAffine(scale, shift, batch, channels, planeSize):
+      channelAffineForward(out, x, scale, shift, batch: batch, channels: channels, planeSize: planeSize)
+    case let .channelShuffle(batch, channels, groups, planeSize):
+      channelShuffleForward(out, x, batch: batch, channels: channels, groups: groups, planeSize: planeSize)
+    case let .globalAveragePool(planes, planeSize):
+      globalAvgPoolForward(out, x, planes: planes, planeSize: planeSize)
+    case let .flatten(count):
+      out.update(from: x, count: count)
+    case let .gemm(weight, bias, batch, inFeatures, outFeatures, fusedReLU):
+      if let bias {
+        for n in 0..<batch { (out + n * outFeatures).update(from: bias, count: outFeatures) }
+      }
+      sgemm(out, ldc: outFeatures, x, lda: inFeatures, weight, ldb: inFeatures, transposeB: true,
+            m: batch, n: outFeatures, k: inFeatures, alpha: 1, beta: bias == nil ? 0 : 1, threads: threads)
+      if fusedReLU { reluInPlace(out, count: batch * outFeatures) }
+    }
+  }
+}
+
+/// A 64-byte aligned buffer of `count` floats (uninitialised); release with `deallocate()`.
+func allocateFloats(_ count: Int) -> UnsafeMutablePointer<Float> {
+  UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * MemoryLayout<Float>.stride, alignment: 64)
+    .bindMemory(to: Float.self, capacity: max(count, 1))
+}
+
+/// Rounds up to a multiple of 16 floats (64 bytes), so every value buffer starts 64-byte aligned.
+@inline(__always)
+func roundUpTo16(_ x: Int) -> Int { (x + 15) & ~15 }

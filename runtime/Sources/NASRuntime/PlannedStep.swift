@@ -1,0 +1,64 @@
+import NASFormat
+import NASKernels
+
+/// One op of the graph bound to its weights and sizes for a given batch size: what the executor runs.
+///
+/// Built once per `InferenceModel.prepare(batchSize:)`; running it only reads these fields.
+struct PlannedStep {
+  var operation: PlannedOperation
+  /// Value ids read, in op order.
+  var inputs: [Int]
+  /// The value id written.
+  var output: Int
+}
+
+/// The per-kind data of a planned op. Counts include the batch.
+enum PlannedOperation {
+  /// `fast` is the NASKernels geometry (symmetric padding, square stride and dilation) when it applies;
+  /// otherwise the direct kernels run over `window`.
+  case conv(weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, fast: Conv2DGeometry?, window: Window,
+            batch: Int, inChannels: Int, outChannels: Int, groups: Int, fusedReLU: Bool)
+  case relu(count: Int)
+  /// `argmax` (planes × OH × OW) is owned by the model and reused by the input gradient.
+  case maxPool(fast: PoolGeometry?, window: Window, planes: Int, argmax: UnsafeMutablePointer<Int32>)
+  case averagePool(fast: PoolGeometry?, window: Window, planes: Int, countIncludePad: Bool)
+  case add(count: Int)
+  /// Per-input channel counts; every input has `planeSize` = H·W.
+  case concat(channels: [Int], planeSize: Int, batch: Int)
+  case crop(planes: Int, height: Int, width: Int, top: Int, left: Int, outHeight: Int, outWidth: Int)
+  case pad(planes: Int, height: Int, width: Int, top: Int, left: Int, outHeight: Int, outWidth: Int, value: Float)
+  case channelAffine(scale: UnsafePointer<Float>, shift: UnsafePointer<Float>, batch: Int, channels: Int,
+                     planeSize: Int)
+  case channelShuffle(batch: Int, channels: Int, groups: Int, planeSize: Int)
+  case globalAveragePool(planes: Int, planeSize: Int)
+  case flatten(count: Int)
+  /// y (batch, out) = x (batch, in) · Wᵀ + b.
+  case gemm(weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, batch: Int, inFeatures: Int,
+            outFeatures: Int, fusedReLU: Bool)
+}
+
+extension Window {
+  /// The window of a conv over a (C, H, W) input.
+  init(conv a: ConvAttributes, height: Int, width: Int) {
+    let eh = a.dilationHeight * (a.kernelHeight - 1) + 1, ew = a.dilationWidth * (a.kernelWidth - 1) + 1
+    self.init(height: height, width: width, kernelHeight: a.kernelHeight, kernelWidth: a.kernelWidth,
+              strideHeight: a.strideHeight, strideWidth: a.strideWidth, padTop: a.padding.top,
+              padLeft: a.padding.left, dilationHeight: a.dilationHeight, dilationWidth: a.dilationWidth,
+              outHeight: (height + a.padding.top + a.padding.bottom - eh) / a.strideHeight + 1,
+              outWidth: (width + a.padding.left + a.padding.right - ew) / a.strideWidth + 1)
+  }
+
+  /// The window of a pooling op over a (C, H, W) input.
+  init(pool a: PoolAttributes, height: Int, width: Int) {
+    self.init(height: height, width: width, kernelHeight: a.kernelHeight, kernelWidth: a.kernelWidth,
+              strideHeight: a.strideHeight, strideWidth: a.strideWidth, padTop: a.padding.top,
+              padLeft: a.padding.left, dilationHeight: 1, dilationWidth: 1,
+              outHeight: (height + a.padding.top + a.padding.bottom - a.kernelHeight) / a.strideHeight + 1,
+              outWidth: (width + a.padding.left + a.padding.right - a.kernelWidth) / a.strideWidth + 1)
+  }
+}
+
+extension Padding2D {
+  /// The common value when all four sides are equal.
+  var uniform: Int? { top == left && top == bottom && top == right ? top : nil }
+}
