@@ -1,3 +1,119 @@
 import CLIKit
+import FileIO
+import Freezer
+import NASFormat
+import NN
+import ONNXWriter
+import TensorEngine
 
-CLI.run(tool: "nas-export") { throw CLIError.failure("nas-export is not built yet") }
+/// `nas-export`: a trained model checkpoint → model.onnx (+ model.nasb in the compact format).
+enum ExportCommand {
+  static let command = Command(
+    "nas-export",
+    abstract: "Freeze a trained network and write it as ONNX and in the compact runtime format.",
+    discussion: """
+      Folds every BatchNorm into its convolution, drops the auxiliary head and drop-path, validates the ONNX model
+      with libonnx (check_model + strict shape inference) and writes the compact file next to it (model.nasb,
+      or --compact PATH). Both files are written atomically; on any failure neither is left behind.
+      Without --from, the checkpoint is runs/*/model.ckpt when exactly one exists.
+      With --precision fp16 or int8 the top-1 agreement and the largest logit difference against fp32 are reported
+      on --samples inputs drawn from a fixed-seed normal distribution.
+      Example: nas-export --from runs/train1/model.ckpt --precision int8 out/model.onnx
+      """,
+    options: [
+      .value("from", placeholder: "ckpt", help: "Model checkpoint written by nas-train (default: the only runs/*/model.ckpt)"),
+      .value("precision", placeholder: "p", default: "fp32", help: "Compact weights: fp32 | fp16 | int8"),
+      .value("opset", placeholder: "n", default: "17", help: "ONNX opset: 17 | 13"),
+      .value("compact", placeholder: "path", help: "Compact model path (default: the ONNX path with .nasb)"),
+      .value("samples", placeholder: "n", default: "256", help: "Inputs for the fp16/int8 agreement report"),
+      .flag("json", help: "Print one JSON object describing what was written"),
+    ],
+    positionals: [Positional("model.onnx", help: "Where to write the ONNX model")])
+
+  static func run(_ args: ParsedArguments) throws {
+    guard let onnxPath = args.positional("model.onnx") else { throw args.usageError("missing the output path model.onnx") }
+    guard let precision = WeightPrecision(rawValue: try args.string("precision")) else {
+      throw args.usageError("--precision must be fp32, fp16 or int8")
+    }
+    let opset = try args.int("opset")
+    guard ONNXWriter.supportedOpsets.contains(opset) else { throw args.usageError("--opset must be 17 or 13") }
+    let samples = try args.int("samples")
+    guard samples >= 1 else { throw args.usageError("--samples must be at least 1") }
+    let compactPath = args.value("compact") ?? defaultCompactPath(for: onnxPath)
+    guard compactPath != onnxPath else { throw args.usageError("--compact must differ from the ONNX path") }
+    let checkpointPath = try args.value("from") ?? discoverCheckpoint()
+
+    let graph: FrozenGraph
+    do {
+      graph = try Freezer.freeze(checkpointPath: checkpointPath).graph
+    } catch {
+      throw CLIError.failure("\(checkpointPath): cannot export (\(error))")
+    }
+    let onnxBytes = try ONNXWriter.serialize(graph, opset: opset)
+    let compactBytes = try graph.compactWriter(precision: precision).serialized()
+
+    var report: PrecisionReport? = nil
+    if precision != .fp32 {
+      let stored = FrozenGraph(compactModel: try CompactModelReader.parse(compactBytes))
+      var rng = PRNG(seed: 7)
+      let inputs = Tensor.randomNormal([samples] + graph.inputShape, using: &rng)
+      report = PrecisionReport(reference: graph, candidate: stored, inputs: inputs)
+    }
+
+    try makeDirectories(parentDirectory(of: onnxPath))
+    try makeDirectories(parentDirectory(of: compactPath))
+    try writeFileAtomically(onnxPath, bytes: onnxBytes)
+    do {
+      try writeFileAtomically(compactPath, bytes: compactBytes)
+    } catch {
+      removeFile(onnxPath)
+      throw error
+    }
+
+    if args.flag("json") {
+      var object: JSONObject = [
+        "from": .string(checkpointPath), "onnx": .string(onnxPath), "onnx_bytes": .int(onnxBytes.count),
+        "opset": .int(opset), "compact": .string(compactPath), "compact_bytes": .int(compactBytes.count),
+        "precision": .string(precision.rawValue), "nodes": .int(graph.nodes.count), "weights": .int(graph.weightCount),
+      ]
+      if let report {
+        object["agreement_samples"] = .int(report.samples)
+        object["top1_agreement"] = .double(report.top1Agreement)
+        object["max_logit_difference"] = .double(Double(report.maxLogitDifference))
+      }
+      print(JSONValue.object(object).jsonText)
+    } else {
+      print("froze \(checkpointPath): \(graph.nodes.count) nodes, \(graph.weightCount) weights")
+      print("wrote \(onnxPath) (\(onnxBytes.count) bytes, opset \(opset), checked by libonnx)")
+      print("wrote \(compactPath) (\(compactBytes.count) bytes, \(precision.rawValue), "
+            + "\(NumberFormat.percent(Double(compactBytes.count) / Double(onnxBytes.count))) of the ONNX size)")
+      if let report {
+        print("\(precision.rawValue) vs fp32 on \(report.samples) synthetic inputs: top-1 agreement "
+              + "\(NumberFormat.percent(report.top1Agreement)), max logit difference \(report.maxLogitDifference)")
+      }
+    }
+  }
+
+  /// model.onnx → model.nasb (any extension replaced; none → appended).
+  static func defaultCompactPath(for onnxPath: String) -> String {
+    let slash = onnxPath.lastIndex(of: "/")
+    if let dot = onnxPath.lastIndex(of: "."), slash.map({ dot > $0 }) ?? true, dot != onnxPath.startIndex {
+      return String(onnxPath[..<dot]) + ".nasb"
+    }
+    return onnxPath + ".nasb"
+  }
+
+  /// The only runs/*/model.ckpt, or an error that asks for --from.
+  static func discoverCheckpoint() throws -> String {
+    let candidates = ((try? listDirectory("runs")) ?? []).sorted()
+      .map { "runs/\($0)/model.ckpt" }.filter(fileExists)
+    guard candidates.count == 1 else {
+      throw CLIError.failure(candidates.isEmpty
+        ? "no trained model found (no runs/*/model.ckpt); --from CKPT is required"
+        : "\(candidates.count) trained models found (\(candidates.joined(separator: ", "))); --from CKPT is required")
+    }
+    return candidates[0]
+  }
+}
+
+CLI.run(ExportCommand.command) { args in try ExportCommand.run(args) }
