@@ -30,8 +30,16 @@ func conv2dBackwardWeight(_ dWeight: UnsafeMutablePointer<Float>, _ dOut: Unsafe
   let weightCount = g.weightCount
   let partials = TensorStorage(zeros: chunks * weightCount)
   let colCount = g.isPointwise ? 0 : k * n
+  let direct = g.isPointwise && m <= pointwiseWeightGradientMaxChannels && k <= pointwiseWeightGradientMaxChannels
   parallelChunks(g.batch, chunks: chunks) { chunk, images in
     let partial = partials.pointer + chunk * weightCount
+    if direct {
+      for image in images {
+        pointwiseWeightGradient(partial, dOut + image * outImage, x + image * inImage,
+                                outChannels: m, inChannels: k, count: n)
+      }
+      return
+    }
     let col = TensorStorage(uninitialized: colCount)
     for image in images {
       for group in 0..<g.groups {
@@ -55,6 +63,54 @@ func conv2dBackwardWeight(_ dWeight: UnsafeMutablePointer<Float>, _ dOut: Unsafe
   for chunk in 0..<chunks {
     let partial = partials.pointer + chunk * weightCount
     for i in 0..<weightCount { dWeight[i] += partial[i] }
+  }
+}
+
+/// Channel counts (both Cin and Cout) up to which a 1×1 stride-1 conv's weight gradient uses
+/// `pointwiseWeightGradient` instead of a GEMM per image (PC-DARTS partial channels: 4, 8, 16). Measured with
+/// nas-bench `conv/bwd/pw1x1/*c4*` / `*c16*`: see `Tensor.conv2d`.
+let pointwiseWeightGradientMaxChannels = 16
+
+/// One image of a small 1×1 conv's weight gradient: dW[co, ci] += Σ_i dOut[co, i] · x[ci, i].
+/// Four output channels at a time share each x vector; two SIMD8 accumulators per output channel.
+///
+/// - Parameters:
+///   - dWeight: (outChannels, inChannels), accumulated into
+///   - dOut: (outChannels, count)
+///   - x: (inChannels, count)
+func pointwiseWeightGradient(_ dWeight: UnsafeMutablePointer<Float>, _ dOut: UnsafePointer<Float>,
+                             _ x: UnsafePointer<Float>, outChannels: Int, inChannels: Int, count: Int) {
+  let vectorEnd = count / 16 * 16
+  var co = 0
+  while co < outChannels {
+    let rows = min(4, outChannels - co)
+    let d0 = dOut + co * count
+    // Rows past the last output channel reuse row 0 (their sums are dropped), so the loop stays branch-free.
+    let d1 = rows > 1 ? d0 + count : d0, d2 = rows > 2 ? d0 + 2 * count : d0, d3 = rows > 3 ? d0 + 3 * count : d0
+    for ci in 0..<inChannels {
+      let xr = x + ci * count
+      var a00 = SIMD8<Float>(), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00
+      var i = 0
+      while i < vectorEnd {
+        let x0 = load8(xr + i), x1 = load8(xr + i + 8)
+        a00.addProduct(load8(d0 + i), x0); a01.addProduct(load8(d0 + i + 8), x1)
+        a10.addProduct(load8(d1 + i), x0); a11.addProduct(load8(d1 + i + 8), x1)
+        a20.addProduct(load8(d2 + i), x0); a21.addProduct(load8(d2 + i + 8), x1)
+        a30.addProduct(load8(d3 + i), x0); a31.addProduct(load8(d3 + i + 8), x1)
+        i += 16
+      }
+      var t0: Float = 0, t1: Float = 0, t2: Float = 0, t3: Float = 0
+      while i < count {
+        let xv = xr[i]
+        t0 += d0[i] * xv; t1 += d1[i] * xv; t2 += d2[i] * xv; t3 += d3[i] * xv
+        i += 1
+      }
+      dWeight[co * inChannels + ci] += (a00 + a01).sum() + t0
+      if rows > 1 { dWeight[(co + 1) * inChannels + ci] += (a10 + a11).sum() + t1 }
+      if rows > 2 { dWeight[(co + 2) * inChannels + ci] += (a20 + a21).sum() + t2 }
+      if rows > 3 { dWeight[(co + 3) * inChannels + ci] += (a30 + a31).sum() + t3 }
+    }
+    co += 4
   }
 }
 

@@ -31,6 +31,9 @@ private let convOpCases: [ConvOpCase] = [
   ConvOpCase(batch: 1, inChannels: 2, height: 13, width: 13, outChannels: 2, kernel: 5, stride: 2, padding: 4,
              dilation: 2, groups: 2),
   ConvOpCase(batch: 3, inChannels: 3, height: 8, width: 8, outChannels: 8, kernel: 3, padding: 1),
+  // 1×1 beyond the direct small-channel kernels (GEMM paths for the input and weight gradients).
+  ConvOpCase(batch: 2, inChannels: 20, height: 5, width: 5, outChannels: 18, kernel: 1),
+  ConvOpCase(batch: 5, inChannels: 7, height: 6, width: 6, outChannels: 6, kernel: 1, bias: false),
 ]
 
 /// Naive conv2d in Double, PyTorch semantics (zero padding, cross-correlation).

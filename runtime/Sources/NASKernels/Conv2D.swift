@@ -1,6 +1,7 @@
 // 2-D convolution (grouped, strided, padded, dilated) over NCHW: forward and input-gradient (backward-data)
 // drivers. Dense groups go through im2col + `sgemm`; a 1×1 stride-1 unpadded conv needs no im2col (the image
-// itself is the GEMM operand); depthwise convs (groups == Cin == Cout) go to the direct kernels in
+// itself is the GEMM operand) and, with a reduction of at most 16 channels, runs the direct kernel of
+// PointwiseConv2D.swift; depthwise convs (groups == Cin == Cout) go to the direct kernels in
 // DepthwiseConv2D.swift. The weight gradient is not here: the runtime only needs forward and d(input).
 //
 // Threads: images are independent, so a batch of at least `threads` images is split over images (each worker
@@ -146,6 +147,11 @@ func conv2dForwardImage(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<F
                         _ g: Conv2DGeometry, col: UnsafeMutablePointer<Float>, threads: Int,
                         gemm: GemmFunction?) {
   let m = g.gemmM, k = g.gemmK, n = g.gemmN
+  if g.isPointwise && k <= pointwiseDirectMaxReduction {
+    pointwiseProduct(out, weight, wRowStride: k, wColumnStride: 1, x, bias: bias, m: m, n: n, k: k,
+                     accumulate: false)
+    return
+  }
   let inGroup = g.inChannels / g.groups * g.height * g.width
   if let bias {
     for co in 0..<g.outChannels { (out + co * n).update(repeating: bias[co], count: n) }
@@ -173,6 +179,12 @@ func conv2dBackwardDataImage(_ dInput: UnsafeMutablePointer<Float>, _ dOut: Unsa
                              _ weight: UnsafePointer<Float>, _ g: Conv2DGeometry,
                              col: UnsafeMutablePointer<Float>, threads: Int, gemm: GemmFunction?) {
   let m = g.gemmM, k = g.gemmK, n = g.gemmN
+  if g.isPointwise && m <= pointwiseDirectMaxReduction {
+    // dX (Cin, H·W) += Wᵀ · dOut, reading W (Cout, Cin) transposed in place.
+    pointwiseProduct(dInput, weight, wRowStride: 1, wColumnStride: k, dOut, bias: nil, m: k, n: n, k: m,
+                     accumulate: true)
+    return
+  }
   let inGroup = g.inChannels / g.groups * g.height * g.width
   for group in 0..<g.groups {
     let dOutGroup = dOut + group * m * n

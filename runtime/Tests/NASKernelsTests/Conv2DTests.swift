@@ -32,6 +32,12 @@ let convSweep: [ConvCase] = [
   ConvCase(batch: 1, inChannels: 3, height: 10, width: 12, outChannels: 48, kernel: 3, padding: 1),
   ConvCase(batch: 2, inChannels: 3, height: 8, width: 9, outChannels: 4, kernel: 1, kernelWidth: 3, padding: 1),
   ConvCase(batch: 2, inChannels: 70, height: 5, width: 5, outChannels: 20, kernel: 3, padding: 1),
+  // 1×1 stride 1: the direct kernel (reduction ≤ 16, full 16-column tiles and tails, 1–4-row blocks) and GEMM.
+  ConvCase(batch: 3, inChannels: 4, height: 28, width: 28, outChannels: 4, kernel: 1),
+  ConvCase(batch: 1, inChannels: 16, height: 7, width: 7, outChannels: 16, kernel: 1, bias: false),
+  ConvCase(batch: 2, inChannels: 3, height: 5, width: 9, outChannels: 7, kernel: 1),
+  ConvCase(batch: 2, inChannels: 17, height: 4, width: 8, outChannels: 9, kernel: 1),
+  ConvCase(batch: 1, inChannels: 9, height: 3, width: 11, outChannels: 33, kernel: 1),
 ]
 
 /// Tolerance for a conv output: float rounding grows with the reduction length Cin/groups·kh·kw.
