@@ -27,7 +27,10 @@ func engineSgemm(_ c: UnsafeMutablePointer<Float>, ldc: Int,
 /// conv-shaped M 16 N 784 K 16: 58 / 73, M 32 N 196 K 32: 66 / 84, M 64 N 49 K 64: 58 / 86,
 /// M 48 N 1024 K 27 (stem): 89 / 92; weight-gradient M 16 N 16 K 784: 50 / 68.
 /// OpenBLAS 0.3.21 is 5–30 % faster single-threaded up to ~256³ on this machine (PLATFORM.md saw it slow at
-/// small sizes on another VM; here it is not). Conv GEMMs run one per image on one thread (the batch is the
+/// small sizes on another VM; here it is not). Whole convs agree (nas-bench `conv/*` vs `conv-swiftgemm/*`,
+/// batch 64, one thread): 1×1 convs with 32–64 channels and 1×1 stride-2 convs run 1.1–1.6× faster with
+/// OpenBLAS per image, the stems about the same. (1×1 convs with ≤ 16 channels use no GEMM at all: see
+/// `NASKernels.pointwiseProduct`.) Conv GEMMs run one per image on one thread (the batch is the
 /// parallel axis), so the single-thread comparison decides them: `.automatic` sends products below
 /// `openBLASMaximumFlops` to OpenBLAS and keeps larger ones on the Swift kernel, which splits them over the
 /// engine threads (OpenBLAS stays single-threaded so it never competes with the engine's workers).

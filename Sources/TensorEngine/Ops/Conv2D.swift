@@ -12,7 +12,9 @@ extension Tensor {
   ///
   /// GEMM choice: the dense products go through `EngineGemm.run`, which picks OpenBLAS or the Swift kernel by
   /// size from nas-bench measurements (see `EngineGemm`). The conv GEMMs of the DARTS search network are small
-  /// (M = Cout ≤ 64, K = Cin·k² ≤ 576, N = OH·OW ≤ 1024) and run one per image on one thread.
+  /// (M = Cout ≤ 64, K = Cin·k² ≤ 576, N = OH·OW ≤ 1024) and run one per image on one thread. 1×1 convs with at
+  /// most 16 input (forward) / output (input gradient) channels skip the GEMM for a direct kernel, and their
+  /// weight gradient too (both channel counts ≤ 16); see `NASKernels.pointwiseProduct`.
   ///
   /// - Parameters:
   ///   - weight: (Cout, Cin/groups, kh, kw)
