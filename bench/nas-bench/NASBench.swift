@@ -14,7 +14,7 @@ enum NASBench {
     options:
       --json FILE     also write the JSON object to FILE (atomically)
       --filter NAME   only run cases whose name contains NAME (repeatable: any match)
-      --repeat N      timed runs per case, median reported (default 15; one untimed warm-up first)
+      --repeat N      timed runs per case, median reported (default 25; one untimed warm-up first)
       --list          print the case names and exit
       -h, --help      show this help
     """
@@ -22,7 +22,7 @@ enum NASBench {
   struct Options {
     var jsonPath: String?
     var filters: [String] = []
-    var repeats = 15
+    var repeats = 25
     var list = false
   }
 
