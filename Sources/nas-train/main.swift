@@ -1,3 +1,3 @@
 import CLIKit
 
-CLI.run(tool: "nas-train") { throw CLIError.failure("nas-train is not built yet") }
+CLI.run(TrainCommand.command) { args in try TrainCommand.run(args) }

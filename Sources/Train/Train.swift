@@ -1,1 +1,0 @@
-// Module Train: placeholder until the training change lands.
