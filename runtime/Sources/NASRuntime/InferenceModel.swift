@@ -15,12 +15,14 @@ import NASKernels
 ///
 /// Not thread-safe: one model runs one inference at a time (it may use `threads` workers inside).
 public final class InferenceModel {
-  /// Activation floats a plan may hold (1 GiB); larger plans throw `RuntimeError.planTooLarge`.
-  public static let maxPlanFloats = 1 << 28
+  /// The default activation limit: 2^28 floats (1 GiB).
+  public static let defaultActivationLimit = 1 << 28
 
   public let model: CompactModel
   /// Workers the conv and GEMM kernels may use (results do not depend on it).
   public let threads: Int
+  /// Activation floats a plan may hold; larger plans throw `RuntimeError.planTooLarge`.
+  public let activationLimit: Int
   /// The batch size of the current plan (0 before the first `prepare`).
   public private(set) var batchSize = 0
 
@@ -41,9 +43,10 @@ public final class InferenceModel {
 
   /// Binds `model`'s weights (dequantising fp16/int8). The model must come from `CompactModelReader` or
   /// `CompactModelWriter.model()`, which validate it.
-  public init(model: CompactModel, threads: Int = 1) {
+  public init(model: CompactModel, threads: Int = 1, activationLimit: Int = InferenceModel.defaultActivationLimit) {
     self.model = model
     self.threads = max(1, threads)
+    self.activationLimit = activationLimit
     var weights: [UnsafePointer<Float>] = []
     var owned: [UnsafeMutablePointer<Float>] = []
     for (index, tensor) in model.tensors.enumerated() {
@@ -92,18 +95,18 @@ public final class InferenceModel {
   // MARK: - Planning
 
   /// Plans buffers for `batchSize` samples; a no-op when that is already the plan.
-  /// - Throws: `.badBatchSize` unless 1 ≤ batchSize ≤ 65536, `.planTooLarge` beyond `maxPlanFloats`.
+  /// - Throws: `.badBatchSize` unless 1 ≤ batchSize ≤ 65536, `.planTooLarge` beyond `activationLimit`.
   public func prepare(batchSize newBatch: Int) throws(RuntimeError) {
-    if newBatch == batchSize { return }
     guard newBatch >= 1, newBatch <= 65536 else { throw .badBatchSize(newBatch) }
+    if newBatch == batchSize { return }
     // Sizes: every count < 2^31 and at most 2^20 values, so partial sums are checked against the limit.
     var offsets = [Int](repeating: 0, count: valueCounts.count)
     var total = 0
     for (id, count) in valueCounts.enumerated() {
       offsets[id] = total
       let (bytes, overflow) = count.multipliedReportingOverflow(by: newBatch)
-      guard !overflow, bytes <= Self.maxPlanFloats - total else {
-        throw .planTooLarge(batchSize: newBatch, floats: overflow ? Int.max : total + bytes, limit: Self.maxPlanFloats)
+      guard !overflow, bytes <= activationLimit - total else {
+        throw .planTooLarge(batchSize: newBatch, floats: overflow ? Int.max : total + bytes, limit: activationLimit)
       }
       total += roundUpTo16(bytes)
     }

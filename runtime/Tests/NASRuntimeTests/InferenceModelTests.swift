@@ -1,0 +1,116 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import NASFormat
+@testable import NASRuntime
+import Testing
+
+@Suite struct InferenceModelTests {
+  /// Executor logits against the Double reference, per sample, for a batch of 3 (odd) and batch 1 after it
+  /// (re-planning), for every weight encoding. The reference uses the same dequantised weights, so the
+  /// tolerance is float rounding only.
+  @Test(arguments: TensorDataType.allCases)
+  func logitsMatchReference(dataType: TensorDataType) throws {
+    let model = try makeNetworkWriter(dataType: dataType, seed: 7).model()
+    let runner = InferenceModel(model: model)
+    var rng = TestRNG(seed: 11)
+    let count = runner.inputCount
+    for batch in [3, 1] {
+      let input = rng.floats(batch * count, -2, 2)
+      let logits = try runner.logits(input)
+      #expect(runner.batchSize == batch)
+      for n in 0..<batch {
+        let expected = referenceLogits(model, input: input[(n * count)..<((n + 1) * count)].map(Double.init))
+        let (ratio, index) = worstRatio(Array(logits[(n * 4)..<((n + 1) * 4)]), expected, rtol: 1e-4, atol: 1e-4)
+        #expect(ratio <= 1, "\(dataType) batch \(batch) sample \(n): worst at \(index), ratio \(ratio)")
+      }
+    }
+  }
+
+  /// Every intermediate value against the reference (so a wrong kernel is named by its value id).
+  @Test func everyValueMatchesReference() throws {
+    let model = try makeNetworkWriter(seed: 3).model()
+    let runner = InferenceModel(model: model)
+    var rng = TestRNG(seed: 5)
+    let batch = 2, count = runner.inputCount
+    let input = rng.floats(batch * count, -2, 2)
+    _ = try runner.logits(input)
+    for n in 0..<batch {
+      let expected = referenceValues(model, input: input[(n * count)..<((n + 1) * count)].map(Double.init))
+      for id in 0..<model.graph.valueCount {
+        let per = runner.valueCounts[id]
+        let actual = Array(UnsafeBufferPointer(start: runner.values[id] + n * per, count: per))
+        let (ratio, index) = worstRatio(actual, expected[id], rtol: 1e-4, atol: 1e-5)
+        #expect(ratio <= 1, "value \(id) sample \(n): worst at \(index): \(actual[max(index, 0)]) vs \(expected[id][max(index, 0)])")
+      }
+    }
+  }
+
+  /// Quantised models stay close to the fp32 model: fp16 within 1e-2, int8 within a few percent of the logit scale.
+  @Test func quantisedModelsAreCloseToFP32() throws {
+    var rng = TestRNG(seed: 9)
+    let fp32 = InferenceModel(model: try makeNetworkWriter(dataType: .float32, seed: 4).model())
+    let input = rng.floats(fp32.inputCount, -2, 2)
+    let reference = try fp32.logits(input)
+    let scale = reference.map(abs).max()! + 1e-3
+    for (type, tolerance) in [(TensorDataType.float16, Float(1e-2)), (.int8, Float(0.1))] {
+      let logits = try InferenceModel(model: try makeNetworkWriter(dataType: type, seed: 4).model()).logits(input)
+      let diff = zip(logits, reference).map { abs($0 - $1) }.max()!
+      #expect(diff <= tolerance * scale, "\(type): max |Δlogit| \(diff), logit scale \(scale)")
+    }
+  }
+
+  /// Threads do not change results.
+  @Test func threadsGiveIdenticalLogits() throws {
+    let model = try makeNetworkWriter(seed: 2).model()
+    var rng = TestRNG(seed: 8)
+    let input = rng.floats(4 * 297, -2, 2)
+    let one = try InferenceModel(model: model, threads: 1).logits(input)
+    let two = try InferenceModel(model: model, threads: 2).logits(input)
+    #expect(one == two)
+  }
+
+  /// Running twice on the same plan gives the same logits (no state leaks between runs).
+  @Test func repeatedRunsAreIdentical() throws {
+    let runner = InferenceModel(model: try makeNetworkWriter(seed: 6).model())
+    var rng = TestRNG(seed: 1)
+    let input = rng.floats(runner.inputCount, -1, 1)
+    let first = try runner.logits(input)
+    _ = try runner.logits(rng.floats(runner.inputCount * 2, -1, 1))
+    #expect(try runner.logits(input) == first)
+  }
+
+  @Test func badInputsThrow() throws {
+    let runner = InferenceModel(model: try makeNetworkWriter().model())
+    #expect(throws: RuntimeError.inputSizeMismatch(expected: 297, actual: 5)) { try runner.logits([1, 2, 3, 4, 5]) }
+    #expect(throws: RuntimeError.badBatchSize(0)) { try runner.prepare(batchSize: 0) }
+    try runner.prepare(batchSize: 1)
+    runner.run()
+    #expect(throws: RuntimeError.labelOutOfRange(label: 4, classCount: 4)) { try runner.backward(labels: [4]) }
+  }
+
+  /// Normalisation follows FORMAT.md: (v / 255 − mean) / std, per channel.
+  @Test func normalisationMatchesFormat() throws {
+    let runner = InferenceModel(model: try makeNetworkWriter().model())
+    let norm = runner.normalization
+    var rng = TestRNG(seed: 3)
+    let pixels = rng.bytes(norm.sampleCount)
+    var out = [Float](repeating: 0, count: pixels.count)
+    out.withUnsafeMutableBufferPointer { o in
+      pixels.withUnsafeBufferPointer { norm.normalize(o.baseAddress!, pixels: $0.baseAddress!, batch: 1) }
+    }
+    for i in pixels.indices {
+      let c = i / norm.planeSize
+      let expected = (Double(pixels[i]) / 255 - Double(norm.mean[c])) / Double(norm.std[c])
+      #expect(abs(Double(out[i]) - expected) < 1e-5)
+    }
+  }
+
+  @Test func topClassesAreSortedProbabilities() {
+    let logits: [Float] = [0.5, 2, -1, 2, 0]
+    let ranked = logits.withUnsafeBufferPointer { topClasses($0, k: 3) }
+    #expect(ranked.map(\.classIndex) == [1, 3, 0])
+    let p = logits.map { exp(Double($0)) }, s = p.reduce(0, +)
+    #expect(abs(Double(ranked[0].probability) - p[1] / s) < 1e-6)
+  }
+}
