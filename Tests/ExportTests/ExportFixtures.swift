@@ -24,15 +24,17 @@ enum ExportFixtures {
   static let classNames = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker",
                            "Bag", "Ankle boot"]
 
-  static func description(genotype: Genotype = allOperationsGenotype) -> ModelDescription {
+  static func description(genotype: Genotype = allOperationsGenotype, initChannels: Int = 8,
+                          layers: Int = 5) -> ModelDescription {
     ModelDescription(genotype: genotype, shape: NetworkShape(inputChannels: 1, height: 28, width: 28, classes: 10),
-                     initChannels: 8, layers: 5, auxiliary: true, classNames: classNames, mean: [0.2860],
+                     initChannels: initChannels, layers: layers, auxiliary: true, classNames: classNames, mean: [0.2860],
                      std: [0.3530], extra: ["data": "fashion-mnist"])
   }
 
   /// A randomly initialised network whose BatchNorm scales, shifts and running statistics are random too.
-  static func network(genotype: Genotype = allOperationsGenotype, seed: UInt64 = 5) throws -> EvaluationNetwork {
-    let network = try description(genotype: genotype).makeNetwork(seed: seed)
+  static func network(genotype: Genotype = allOperationsGenotype, initChannels: Int = 8, layers: Int = 5,
+                      seed: UInt64 = 5) throws -> EvaluationNetwork {
+    let network = try description(genotype: genotype, initChannels: initChannels, layers: layers).makeNetwork(seed: seed)
     var rng = PRNG(seed: seed &+ 100)
     for p in network.parameters where p.name.hasSuffix(".weight") && p.shape.count == 1 {
       for i in 0..<p.count { p.data[i] = rng.uniform(0.5, 1.5) }

@@ -39,15 +39,6 @@ import TensorEngine
     graph.nodes.filter { if case .conv(let a) = $0.kind { return a.groups > 1 } else { return false } }.count
   }
 
-  @Test func noneOperationIsRefused() throws {
-    var genotype = ExportFixtures.allOperationsGenotype
-    genotype.normal.edges[3] = GenotypeEdge(.none, 2)
-    let network = try ExportFixtures.network(genotype: genotype)
-    #expect(throws: FreezeError.unsupportedOperation(cell: 0, edge: 3, operation: "none")) {
-      try Freezer.freeze(network, description: ExportFixtures.description(genotype: genotype))
-    }
-  }
-
   @Test func divergedWeightsAreRefused() throws {
     let network = try ExportFixtures.network()
     network.classifier.weight.data[0] = .nan

@@ -4,10 +4,10 @@ import NASFormat
 public enum WeightPrecision: String, CaseIterable, Sendable {
   /// IEEE binary32: exact, usable in place from a mapped file.
   case fp32
-  /// IEEE binary16 for every conv and classifier weight; biases stay fp32.
+  /// IEEE binary16 for every tensor (weights and folded biases).
   case fp16
-  /// Symmetric int8 with one scale per output channel for conv and classifier weights, except the first conv
-  /// and the classifier (the layers most sensitive to it), which stay fp32 like the biases.
+  /// Symmetric int8 with one scale per output channel for conv weights; folded biases in fp16; the first conv
+  /// and the classifier (the layers most sensitive to quantisation) stay fp32, weights and biases.
   case int8
 }
 
@@ -20,14 +20,14 @@ extension FrozenGraph {
       mean: mean, std: std))
     for entry in metadata { writer.setMetadata(entry.value, forKey: entry.key) }
     writer.setMetadata(precision.rawValue, forKey: "precision")
-    let keepFP32 = precision == .int8 ? firstAndLastLayerWeights : []
+    let keepFP32 = precision == .int8 ? firstAndLastLayerTensors : []
     for (i, t) in tensors.enumerated() {
       let isWeight = t.shape.count >= 2
       let type: TensorDataType
       switch precision {
       case .fp32: type = .float32
-      case .fp16: type = isWeight ? .float16 : .float32
-      case .int8: type = isWeight && !keepFP32.contains(i) ? .int8 : .float32
+      case .fp16: type = .float16
+      case .int8: type = keepFP32.contains(i) ? .float32 : isWeight ? .int8 : .float16
       }
       try writer.addTensor(name: t.name, shape: t.shape, values: t.values, dataType: type)
     }
@@ -36,8 +36,8 @@ extension FrozenGraph {
     return writer
   }
 
-  /// Tensor indices of the first node reading the input and of the node producing the logits.
-  var firstAndLastLayerWeights: Set<Int> {
+  /// Tensor indices of the first node reading the input (the stem conv) and of the node producing the logits.
+  var firstAndLastLayerTensors: Set<Int> {
     var keep = Set<Int>()
     if let first = nodes.first(where: { $0.inputs.contains(0) && !$0.tensors.isEmpty }) { keep.formUnion(first.tensors) }
     if let last = nodes.last(where: { $0.output == output }) { keep.formUnion(last.tensors) }
