@@ -53,7 +53,7 @@ let package = Package(
                       path: "export/nas-export"),
 
     // MARK: Benchmarks
-    .executableTarget(name: "nas-bench", dependencies: ["TensorEngine", "NN", "Datasets"], path: "bench/nas-bench"),
+    .executableTarget(name: "nas-bench", dependencies: ["TensorEngine", "NN", "Datasets", "Search"], path: "bench/nas-bench"),
 
     // MARK: Tests
     .target(name: "EngineTestSupport", dependencies: ["TensorEngine"], path: "Tests/EngineTestSupport"),

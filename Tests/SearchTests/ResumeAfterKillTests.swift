@@ -96,4 +96,30 @@ import Testing
     #expect(message.hasPrefix("nas-search: error: nothing to resume"))
     #expect(message.split(separator: "\n").count == 1)
   }
+
+  /// Bad input: a one-line error on stderr and the documented exit code (2 usage, 1 failure), never a crash.
+  @Test(.enabled(if: ResumeAfterKillTests.tool != nil),
+        arguments: [(["--method", "bogus", "--out", "/tmp/x"], Int32(2), "unknown method 'bogus'"),
+                     (["--epochs", "abc", "--out", "/tmp/x"], Int32(2), "invalid value 'abc' for '--epochs'"),
+                     (["--method", "pc"], Int32(2), "--out is required"),
+                     (["--method", "pc", "--data", "cifar10:/nonexistent", "--out", "/tmp/x"], Int32(1),
+                      "dataset folder not found: /nonexistent"),
+                     (["--method", "pc", "--init-channels", "6", "--subset", "20", "--out", "/tmp/x"], Int32(1),
+                      "cannot be split into K = 4"),
+                     (["--method", "darts", "--second-order", "--method", "pc", "--out", "/tmp/x"], Int32(1),
+                      "--second-order applies to --method darts only")])
+  func badInvocationsFailWithOneLine(arguments: [String], status: Int32, message: String) throws {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: Self.tool!)
+    process.arguments = arguments
+    let pipe = Pipe()
+    process.standardError = pipe
+    process.standardOutput = FileHandle.nullDevice
+    try process.run()
+    process.waitUntilExit()
+    let stderr = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    #expect(process.terminationStatus == status, "\(arguments): \(stderr)")
+    let firstLine = stderr.split(separator: "\n").first.map(String.init) ?? ""
+    #expect(firstLine.hasPrefix("nas-search: error: ") && firstLine.contains(message), "\(stderr)")
+  }
 }

@@ -30,7 +30,7 @@ struct BenchmarkCase {
 
 /// Every registered benchmark, in report order.
 func allBenchmarkCases() -> [BenchmarkCase] {
-  gemmBenchmarkCases() + convBenchmarkCases()
+  gemmBenchmarkCases() + convBenchmarkCases() + searchStepBenchmarkCases()
 }
 
 /// The measured figures of one case.
