@@ -11,7 +11,7 @@ RELEASE := -c release -j $(JOBS) $(TUNED)
 # Tests run optimised (heavy numerics) with @testable access, in their own build folder.
 TEST_FLAGS := -c release -j $(JOBS) -Xswiftc -enable-testing $(TUNED)
 
-.PHONY: help deps build build-portable test test-front test-runtime bench clean
+.PHONY: help deps venv build build-portable test test-front test-runtime bench clean
 
 help:
 	@echo "make demo    - whole pipeline end to end on Fashion-MNIST"
@@ -27,13 +27,27 @@ deps:
 	  export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && apt-get install -y -qq $$missing; \
 	fi
 
+## venv: Python environment with onnx + onnxruntime + numpy for the export tests (.venv, idempotent: pip runs
+## only when an import fails). ExportTests compare the exported ONNX model against onnxruntime through it.
+VENV := .venv
+VENV_PACKAGES := onnx onnxruntime numpy
+venv:
+	@if ! $(VENV)/bin/python -c "import onnx, onnxruntime, numpy" >/dev/null 2>&1; then \
+	  echo "creating $(VENV) with $(VENV_PACKAGES)"; \
+	  if ! python3 -c "import ensurepip" >/dev/null 2>&1; then \
+	    export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && apt-get install -y -qq python3-venv; \
+	  fi; \
+	  rm -rf $(VENV) && python3 -m venv $(VENV) && \
+	  $(VENV)/bin/python -m pip install -q --disable-pip-version-check $(VENV_PACKAGES); \
+	fi
+
 build: deps
 	swift build $(RELEASE)
 
 build-portable: deps
 	swift build -c release -j $(JOBS)
 
-test: deps test-runtime test-front
+test: deps venv test-runtime test-front
 
 test-front:
 	swift build --build-tests --scratch-path .build/test $(TEST_FLAGS)
