@@ -142,10 +142,10 @@ enum NASBench {
     return out + "\""
   }
 
-  /// A finite number with 4 significant decimals after the point, or null.
+  /// A finite number rounded to 6 decimals (microsecond-scale medians keep their digits), or null.
   static func jsonNumber(_ x: Double) -> String {
     guard x.isFinite else { return "null" }
-    return String((x * 10_000).rounded() / 10_000)
+    return String((x * 1_000_000).rounded() / 1_000_000)
   }
 
   /// Writes `text` to a temporary file beside `path`, then renames it over `path`. Nil on success.
