@@ -29,7 +29,8 @@ public func sgemm(_ c: UnsafeMutablePointer<Float>, ldc: Int,
   let operands = GemmOperands(a: a, lda: lda, transposeA: transposeA, b: b, ldb: ldb, transposeB: transposeB,
                               c: c, ldc: ldc, alpha: alpha, beta: beta, k: k)
   let workers = max(1, min(threads, 64))
-  if workers == 1 || m * n * k < 32_768 {
+  // Below ~1M multiply-adds (≈ 10–20 µs of work) waking workers costs more than it saves.
+  if workers == 1 || m * n * k < 1 << 20 {
     gemmBlock(operands, rows: 0..<m, columns: 0..<n)
     return
   }

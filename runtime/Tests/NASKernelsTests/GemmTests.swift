@@ -60,7 +60,8 @@ private let gemmCases: [GemmCase] = [
   }
 
   @Test func threadCountDoesNotChangeBits() {
-    for (m, n, k) in [(96, 200, 300), (8, 1000, 70)] {
+    // Big enough to be split: over rows, then (few rows) over columns.
+    for (m, n, k) in [(96, 200, 300), (8, 3000, 70)] {
       let a = convTestValues(m * k, seed: 4), b = convTestValues(k * n, seed: 5)
       var results: [[Float]] = []
       for threads in [1, 2, 3] {
