@@ -30,7 +30,7 @@ struct BenchmarkCase {
 
 /// Every registered benchmark, in report order.
 func allBenchmarkCases() -> [BenchmarkCase] {
-  gemmBenchmarkCases() + convBenchmarkCases() + searchStepBenchmarkCases()
+  gemmBenchmarkCases() + convBenchmarkCases() + trainingStepBenchmarkCases() + searchStepBenchmarkCases()
 }
 
 /// The measured figures of one case.
