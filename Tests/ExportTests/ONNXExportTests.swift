@@ -34,7 +34,7 @@ let onnxruntimeRequired = ProcessInfo.processInfo.environment["CI"] != nil
     #expect(throws: ONNXExportError.unsupportedOpset(12)) { try ONNXWriter.serialize(graph, opset: 12) }
   }
 
-  @Test func onnxruntimeMatchesEngineAtBatch1And8() throws {
+  @Test func onnxruntimeMatchesEngineAtBatch1And8AndOpset13() throws {
     guard let python = venvPython else {
       if onnxruntimeRequired { Issue.record("CI is set but .venv is missing: run `make venv` (make test does)") }
       print("ONNXExportTests: skipping the onnxruntime comparison: no .venv (run `make venv`)")
@@ -43,9 +43,9 @@ let onnxruntimeRequired = ProcessInfo.processInfo.environment["CI"] != nil
     let network = try ExportFixtures.network()
     let graph = try Freezer.freeze(network, description: ExportFixtures.description())
     let directory = ExportFixtures.temporaryDirectory()
-    let modelPath = directory + "/model.onnx"
-    try Data(try ONNXWriter.serialize(graph)).write(to: URL(fileURLWithPath: modelPath))
-    for batch in [1, 8] {
+    for (opset, batch) in [(17, 1), (17, 8), (13, 8)] {
+      let modelPath = directory + "/model\(opset).onnx"
+      try Data(try ONNXWriter.serialize(graph, opset: opset)).write(to: URL(fileURLWithPath: modelPath))
       let x = ExportFixtures.inputs(batch, seed: UInt64(batch))
       let expected = ExportFixtures.engineLogits(network, x).values
       let inputPath = directory + "/input\(batch).f32", outputPath = directory + "/logits\(batch).f32"
@@ -56,12 +56,12 @@ let onnxruntimeRequired = ProcessInfo.processInfo.environment["CI"] != nil
       let actual = data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
       #expect(actual.count == batch * 10)
       let difference = ExportFixtures.maxDifference(actual, expected)
-      #expect(difference <= 1e-4, "batch \(batch): max |onnxruntime − engine| = \(difference)")
+      #expect(difference <= 1e-4, "opset \(opset), batch \(batch): max |onnxruntime − engine| = \(difference)")
 
       let info = try JSONSerialization.jsonObject(with: Data(report.utf8)) as! [String: Any]
       #expect(info["input"] as? String == "input" && info["output"] as? String == "logits")
       #expect((info["input_dims"] as? [Any])?.first as? String == "N", "dynamic batch: \(info)")
-      #expect(info["opset"] as? Int == 17 && info["ir_version"] as? Int == 8)
+      #expect(info["opset"] as? Int == opset && info["ir_version"] as? Int == 8)
       let metadata = info["metadata"] as? [String: String] ?? [:]
       #expect(metadata["input_size"] == "1x28x28")
       #expect(metadata["class_names"]?.contains("Ankle boot") == true)
