@@ -8,7 +8,8 @@ import NASKernels
 
 extension InferenceModel {
   /// Reverse pass over the frozen graph: the gradient of Σ_n CE(logits_n, labels[n]) with respect to the
-  /// normalised input, for the activations of the last `run()` (no weight gradients).
+  /// normalised input, for the activations of the last `run()` (no weight gradients). Needs a gradient plan:
+  /// `prepare(batchSize:forGradient: true)` before that run.
   ///
   /// Every op's input gradient is accumulated (+=) into a zeroed gradient arena laid out like the activations,
   /// so a value read by several ops gets the sum of their contributions.
@@ -17,7 +18,8 @@ extension InferenceModel {
   /// - Returns: the per-sample cross-entropy losses, and the gradient (batchSize, C, H, W), valid until the next
   ///   `backward`, `prepare` or deinit.
   public func backward(labels: [Int]) throws(RuntimeError) -> (losses: [Float], inputGradient: UnsafeBufferPointer<Float>) {
-    precondition(batchSize > 0, "InferenceModel: run() before backward(labels:)")
+    precondition(batchSize > 0 && keepsActivations,
+                 "InferenceModel: prepare(batchSize:forGradient: true) and run() before backward(labels:)")
     guard labels.count == batchSize else { throw .inputSizeMismatch(expected: batchSize, actual: labels.count) }
     for label in labels where label < 0 || label >= classCount {
       throw .labelOutOfRange(label: label, classCount: classCount)

@@ -25,6 +25,8 @@ public final class InferenceModel {
   public let activationLimit: Int
   /// The batch size of the current plan (0 before the first `prepare`).
   public private(set) var batchSize = 0
+  /// True when the current plan keeps every activation (`prepare(batchSize:forGradient: true)`).
+  public private(set) var keepsActivations = false
 
   /// Per tensor-table index: fp32 values (in the file image, or in `ownedWeights`).
   let weights: [UnsafePointer<Float>]
@@ -36,6 +38,8 @@ public final class InferenceModel {
   var steps: [PlannedStep] = []
   private var arena: UnsafeMutablePointer<Float>?
   private var arenaCount = 0
+  /// Floats in the activation arena of the current plan.
+  public var plannedFloats: Int { arenaCount }
   private var argmaxBuffers: [UnsafeMutablePointer<Int32>] = []
   /// Gradient arena, same layout as `arena`; allocated by the first `backward` of a plan.
   var gradients: [UnsafeMutablePointer<Float>] = []
@@ -94,30 +98,86 @@ public final class InferenceModel {
 
   // MARK: - Planning
 
-  /// Plans buffers for `batchSize` samples; a no-op when that is already the plan.
+  /// Plans buffers for `batchSize` samples; a no-op when the current plan already serves that request.
+  ///
+  /// An inference plan (`forGradient` false) lets values whose last reader has run share memory (greedy reuse
+  /// over the op list; the input and the logits keep their own buffers), which keeps the arena, the peak RSS
+  /// and the first-touch page faults small. A gradient plan keeps every activation, as `backward` needs them;
+  /// it also serves inference requests of the same batch size.
   /// - Throws: `.badBatchSize` unless 1 ≤ batchSize ≤ 65536, `.planTooLarge` beyond `activationLimit`.
-  public func prepare(batchSize newBatch: Int) throws(RuntimeError) {
+  public func prepare(batchSize newBatch: Int, forGradient: Bool = false) throws(RuntimeError) {
     guard newBatch >= 1, newBatch <= 65536 else { throw .badBatchSize(newBatch) }
-    if newBatch == batchSize { return }
-    // Sizes: every count < 2^31 and at most 2^20 values, so partial sums are checked against the limit.
-    var offsets = [Int](repeating: 0, count: valueCounts.count)
-    var total = 0
+    if newBatch == batchSize && (keepsActivations || !forGradient) { return }
+    // Every count < 2^31 and at most 2^20 values: sizes are checked against the limit before they are summed.
+    var sizes = [Int](repeating: 0, count: valueCounts.count)
     for (id, count) in valueCounts.enumerated() {
-      offsets[id] = total
-      let (bytes, overflow) = count.multipliedReportingOverflow(by: newBatch)
-      guard !overflow, bytes <= activationLimit - total else {
-        throw .planTooLarge(batchSize: newBatch, floats: overflow ? Int.max : total + bytes, limit: activationLimit)
+      let (size, overflow) = count.multipliedReportingOverflow(by: newBatch)
+      guard !overflow, size <= activationLimit else {
+        throw .planTooLarge(batchSize: newBatch, floats: overflow ? Int.max : size, limit: activationLimit)
       }
-      total += roundUpTo16(bytes)
+      sizes[id] = roundUpTo16(size)
+    }
+    let (offsets, total) = forGradient ? Self.separateLayout(sizes) : layoutWithReuse(sizes)
+    guard total <= activationLimit else {
+      throw .planTooLarge(batchSize: newBatch, floats: total, limit: activationLimit)
     }
     releasePlan()
     let arena = allocateFloats(total)
-    arena.update(repeating: 0, count: total)
     self.arena = arena
     arenaCount = total
     values = offsets.map { arena + $0 }
     batchSize = newBatch
+    keepsActivations = forGradient
     steps = model.graph.ops.map { planStep($0) }
+  }
+
+  /// Every value in its own buffer.
+  private static func separateLayout(_ sizes: [Int]) -> (offsets: [Int], total: Int) {
+    var offsets = [Int](repeating: 0, count: sizes.count), total = 0
+    for (id, size) in sizes.enumerated() {
+      offsets[id] = total
+      total += size  // ≤ 2^20 values of ≤ 2^31 + 15 floats: no overflow
+    }
+    return (offsets, total)
+  }
+
+  /// Greedy buffer sharing: each op's output takes the smallest free block that fits (or new space), then the
+  /// inputs read for the last time are freed. Outputs are placed before inputs are freed, so an op never
+  /// writes over what it reads. Value 0 and the graph output are never freed.
+  private func layoutWithReuse(_ sizes: [Int]) -> (offsets: [Int], total: Int) {
+    let ops = model.graph.ops
+    var lastUse = [Int](repeating: -1, count: sizes.count)
+    for (i, op) in ops.enumerated() {
+      for id in op.inputs { lastUse[id] = i }
+      if lastUse[op.outputs[0]] < i { lastUse[op.outputs[0]] = i }
+    }
+    lastUse[0] = Int.max
+    lastUse[model.graph.outputValue] = Int.max
+    var offsets = [Int](repeating: 0, count: sizes.count)
+    var blockSize = [Int](repeating: 0, count: sizes.count)
+    var free: [(offset: Int, size: Int)] = []
+    var total = sizes[0]
+    for (i, op) in ops.enumerated() {
+      let id = op.outputs[0], need = sizes[id]
+      var best = -1
+      for (j, block) in free.enumerated() where block.size >= need && (best < 0 || block.size < free[best].size) {
+        best = j
+      }
+      if best >= 0 {
+        offsets[id] = free[best].offset
+        blockSize[id] = free[best].size
+        free.remove(at: best)
+      } else {
+        offsets[id] = total
+        blockSize[id] = need
+        total += need
+      }
+      var released = Set<Int>()
+      for input in op.inputs + [id] where lastUse[input] == i && input != 0 && released.insert(input).inserted {
+        free.append((offsets[input], blockSize[input]))
+      }
+    }
+    return (offsets, total)
   }
 
   private func releasePlan() {
@@ -131,6 +191,7 @@ public final class InferenceModel {
     gradients = []
     steps = []
     batchSize = 0
+    keepsActivations = false
   }
 
   private func planStep(_ op: GraphOp) -> PlannedStep {
@@ -209,6 +270,7 @@ public final class InferenceModel {
 
   /// Allocates the gradient arena for the current plan if needed and zeroes it.
   func prepareGradients() {
+    precondition(keepsActivations, "InferenceModel: backward needs prepare(batchSize:forGradient: true) before run()")
     if gradientArena == nil {
       let g = allocateFloats(arenaCount)
       gradientArena = g
@@ -239,7 +301,7 @@ public final class InferenceModel {
     return Array(run())
   }
 
-  private func execute(_ step: PlannedStep) {
+  func execute(_ step: PlannedStep) {
     let out = values[step.output]
     let x = UnsafePointer(values[step.inputs[0]])
     switch step.operation {

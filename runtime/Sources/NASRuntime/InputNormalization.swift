@@ -59,7 +59,7 @@ extension InferenceModel {
   /// The gradient of Σ CE with respect to [0, 1] pixels (batch, C, H, W) for `unitPixels`: one forward and one
   /// reverse pass, through the normalisation. Re-plans for the batch size given by `labels.count`.
   public func pixelGradient(unitPixels: [Float], labels: [Int]) throws(RuntimeError) -> (losses: [Float], gradient: [Float]) {
-    try prepare(batchSize: labels.count)
+    try prepare(batchSize: labels.count, forGradient: true)
     guard unitPixels.count == labels.count * inputCount else {
       throw .inputSizeMismatch(expected: labels.count * inputCount, actual: unitPixels.count)
     }

@@ -18,6 +18,7 @@ extension NASInfer {
     let runner = try InferenceModel(path: path, threads: threads)
     let t1 = Environment.monotonicSeconds()
     try runner.prepare(batchSize: 1)
+    let tPlan = Environment.monotonicSeconds()
     let input = runner.inputBuffer
     for i in input.indices { input[i] = Float(i % 17) / 17 - 0.5 }  // a fixed, non-trivial input
     runner.run()
@@ -29,12 +30,20 @@ extension NASInfer {
       runner.run()
       times.append(Environment.monotonicSeconds() - s)
     }
+    var profile: [(kind: String, seconds: Double)] = []
+    for _ in 0..<min(runs, 10) {
+      for (i, entry) in runner.runProfiled().enumerated() {
+        if i < profile.count { profile[i].seconds = min(profile[i].seconds, entry.seconds) } else { profile.append(entry) }
+      }
+    }
     times.sort()
     let median = runs % 2 == 1 ? times[runs / 2] : (times[runs / 2 - 1] + times[runs / 2]) / 2
     let object: JSONObject = [
       "model": .string(path), "threads": .int(threads), "runs": .int(runs),
-      "load_ms": .double(1000 * (t1 - t0)), "first_inference_ms": .double(1000 * (t2 - t1)),
+      "load_ms": .double(1000 * (t1 - t0)), "plan_ms": .double(1000 * (tPlan - t1)),
+      "first_inference_ms": .double(1000 * (t2 - tPlan)),
       "median_ms": .double(1000 * median), "min_ms": .double(1000 * times[0]),
+      "op_min_ms": .object(JSONObject(profile.map { ($0.kind, JSONValue.double(1000 * $0.seconds)) })),
       "peak_rss_kib": peakRSSKiB().map { .int($0) } ?? .null,
       "parameters": .int(runner.model.parameterCount), "file_bytes": .int(runner.model.bytes.count),
     ]

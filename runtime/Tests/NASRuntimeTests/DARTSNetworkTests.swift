@@ -13,6 +13,7 @@ import Testing
     let runner = InferenceModel(model: model)
     var rng = TestRNG(seed: 12)
     let input = rng.floats(runner.inputCount, -2, 2)
+    try runner.prepare(batchSize: 1, forGradient: true)
     let logits = try runner.logits(input)
     let x = input.map(Double.init)
     let expected = referenceLogits(model, input: x)

@@ -34,6 +34,7 @@ import Testing
     var rng = TestRNG(seed: 5)
     let batch = 2, count = runner.inputCount
     let input = rng.floats(batch * count, -2, 2)
+    try runner.prepare(batchSize: batch, forGradient: true)  // keeps every value for inspection
     _ = try runner.logits(input)
     for n in 0..<batch {
       let expected = referenceValues(model, input: input[(n * count)..<((n + 1) * count)].map(Double.init))
@@ -80,11 +81,26 @@ import Testing
     #expect(try runner.logits(input) == first)
   }
 
+  /// The inference plan (shared buffers) gives the same logits as the gradient plan (one buffer per value),
+  /// in much less memory, on the PC_DARTS network.
+  @Test func bufferReuseKeepsLogits() throws {
+    let model = try DARTSNetworkBuilder.make(channels: 3, height: 16, width: 16, initChannels: 4, layers: 5, seed: 9).model()
+    let shared = InferenceModel(model: model), separate = InferenceModel(model: model)
+    var rng = TestRNG(seed: 3)
+    let input = rng.floats(2 * shared.inputCount, -2, 2)
+    try separate.prepare(batchSize: 2, forGradient: true)
+    let expected = try separate.logits(input)
+    #expect(try shared.logits(input) == expected)
+    #expect(try shared.logits(input) == expected)  // the input buffer is never reused
+    #expect(!shared.keepsActivations && separate.keepsActivations)
+    #expect(shared.plannedFloats * 3 < separate.plannedFloats, "\(shared.plannedFloats) vs \(separate.plannedFloats)")
+  }
+
   @Test func badInputsThrow() throws {
     let runner = InferenceModel(model: try makeNetworkWriter().model())
     #expect(throws: RuntimeError.inputSizeMismatch(expected: 297, actual: 5)) { try runner.logits([1, 2, 3, 4, 5]) }
     #expect(throws: RuntimeError.badBatchSize(0)) { try runner.prepare(batchSize: 0) }
-    try runner.prepare(batchSize: 1)
+    try runner.prepare(batchSize: 1, forGradient: true)
     runner.run()
     #expect(throws: RuntimeError.labelOutOfRange(label: 4, classCount: 4)) { try runner.backward(labels: [4]) }
   }

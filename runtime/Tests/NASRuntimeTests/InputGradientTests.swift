@@ -15,7 +15,7 @@ import Testing
     var rng = TestRNG(seed: 4)
     let count = runner.inputCount, labels = [1, 3]
     let input = rng.floats(labels.count * count, -2, 2)
-    try runner.prepare(batchSize: labels.count)
+    try runner.prepare(batchSize: labels.count, forGradient: true)
     let destination = runner.inputBuffer
     for i in input.indices { destination[i] = input[i] }
     runner.run()
@@ -74,6 +74,7 @@ import Testing
   @Test func backwardIsRepeatable() throws {
     let runner = InferenceModel(model: try makeNetworkWriter(seed: 5).model())
     var rng = TestRNG(seed: 2)
+    try runner.prepare(batchSize: 1, forGradient: true)
     _ = try runner.logits(rng.floats(runner.inputCount, -1, 1))
     let first = Array(try runner.backward(labels: [0]).inputGradient)
     let second = Array(try runner.backward(labels: [0]).inputGradient)

@@ -61,8 +61,10 @@ func fixChecksums(_ bytes: inout [UInt8]) {
       } catch {
         continue
       }
-      let input = runner.inputBuffer
-      for i in input.indices { input[i] = Float(i % 5) - 2 }
+      for i in runner.inputBuffer.indices { runner.inputBuffer[i] = Float(i % 5) - 2 }
+      runner.run()
+      try runner.prepare(batchSize: 1, forGradient: true)
+      for i in runner.inputBuffer.indices { runner.inputBuffer[i] = Float(i % 5) - 2 }
       runner.run()
       _ = try runner.backward(labels: [0])
       ran += 1
