@@ -44,6 +44,7 @@ import Testing
   @Test(.enabled(if: tool != nil, "nas-export is not built next to the tests"))
   func helpAndErrors() throws {
     let directory = ExportFixtures.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: directory) }
     let help = try run(["--help"], in: directory)
     #expect(help.status == 0 && help.stdout.contains("USAGE: nas-export"))
 
@@ -69,6 +70,7 @@ import Testing
   @Test(.enabled(if: tool != nil, "nas-export is not built next to the tests"))
   func exportsDiscoveredCheckpointAsONNXAndInt8() throws {
     let directory = ExportFixtures.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: directory) }
     try FileManager.default.createDirectory(atPath: directory + "/runs/a", withIntermediateDirectories: true)
     let network = try ExportFixtures.network()
     try Checkpoint(model: network, description: ExportFixtures.description()).write(to: directory + "/runs/a/model.ckpt")

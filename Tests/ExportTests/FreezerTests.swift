@@ -1,3 +1,4 @@
+import Foundation
 import Freezer
 import NASFormat
 import NN
@@ -50,7 +51,9 @@ import TensorEngine
   @Test func checkpointRoundTripFreezesTheSameGraph() throws {
     let network = try ExportFixtures.network()
     let description = ExportFixtures.description()
-    let path = ExportFixtures.temporaryDirectory() + "/model.ckpt"
+    let directory = ExportFixtures.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let path = directory + "/model.ckpt"
     try Checkpoint(model: network, description: description).write(to: path)
     let (graph, loaded) = try Freezer.freeze(checkpointPath: path)
     #expect(loaded == description)

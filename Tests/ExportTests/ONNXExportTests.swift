@@ -43,6 +43,7 @@ let onnxruntimeRequired = ProcessInfo.processInfo.environment["CI"] != nil
     let network = try ExportFixtures.network()
     let graph = try Freezer.freeze(network, description: ExportFixtures.description())
     let directory = ExportFixtures.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: directory) }
     for (opset, batch) in [(17, 1), (17, 8), (13, 8)] {
       let modelPath = directory + "/model\(opset).onnx"
       try Data(try ONNXWriter.serialize(graph, opset: opset)).write(to: URL(fileURLWithPath: modelPath))

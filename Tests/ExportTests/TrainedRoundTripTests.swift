@@ -1,3 +1,4 @@
+import Foundation
 import Datasets
 import Freezer
 import NASFormat
@@ -30,7 +31,9 @@ import TensorEngine
       loss.backward()
       optimizer.step()
     }
-    let path = ExportFixtures.temporaryDirectory() + "/model.ckpt"
+    let directory = ExportFixtures.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let path = directory + "/model.ckpt"
     try Checkpoint(model: network, description: description).write(to: path)
     let (graph, _) = try Freezer.freeze(checkpointPath: path)
     _ = try ONNXWriter.serialize(graph)

@@ -47,7 +47,8 @@ enum ExportCommand {
     do {
       graph = try Freezer.freeze(checkpointPath: checkpointPath).graph
     } catch {
-      throw CLIError.failure("\(checkpointPath): cannot export (\(error))")
+      let reason = "\(error)"
+      throw CLIError.failure("cannot export: " + (reason.contains(checkpointPath) ? reason : "\(checkpointPath): \(reason)"))
     }
     let onnxBytes = try ONNXWriter.serialize(graph, opset: opset)
     let compactBytes = try graph.compactWriter(precision: precision).serialized()
