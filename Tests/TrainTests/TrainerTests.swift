@@ -44,14 +44,14 @@ import Testing
   @Test(.enabled(if: available, "needs Fashion-MNIST"))
   func shortTrainingBeatsChance() throws {
     var s = TrainSettings()
-    (s.layers, s.initChannels, s.epochs, s.batchSize, s.learningRate) = (5, 8, 3, 32, 0.05)
+    (s.layers, s.initChannels, s.epochs, s.batchSize, s.learningRate) = (5, 8, 4, 32, 0.1)
     (s.cutout, s.dropPath) = (0, 0.1)
     let out = scratch("learn")
     let trainer = try Trainer(settings: s, genotype: try Genotype.published("PC_DARTS"),
                               data: try Self.data(subset: 512, test: 500), outputDirectory: out)
     let summary = try trainer.run()
     let accuracy = try #require(summary.finalTestAccuracy)
-    #expect(accuracy > 0.4, "test accuracy \(accuracy) after 3 epochs on 512 images (chance 0.1)")
+    #expect(accuracy > 0.5, "test accuracy \(accuracy) after 4 epochs on 512 images (chance 0.1)")
     #expect(summary.bestTestAccuracy! >= accuracy)
     // Every output is there and readable.
     for file in ["model.ckpt", "last.ckpt", "train.jsonl", "metrics.json", "curves.svg", "genotype.json"] {
