@@ -14,7 +14,8 @@ enum NASBench {
     options:
       --json FILE     also write the JSON object to FILE (atomically)
       --filter NAME   only run cases whose name contains NAME (repeatable: any match)
-      --repeat N      timed runs per case, median reported (default 25; one untimed warm-up first)
+      --repeat N      timed runs per case, median reported (default 25; one untimed warm-up first;
+                      a case stops after 3 runs once its timed runs add up to 2 s)
       --list          print the case names and exit
       -h, --help      show this help
     """
