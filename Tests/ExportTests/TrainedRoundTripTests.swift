@@ -51,5 +51,13 @@ import TensorEngine
     let difference = ExportFixtures.maxDifference(actual, expected)
     #expect(difference <= 1e-4, "max |runtime − engine| = \(difference)")
     #expect(ExportFixtures.argmaxes(actual, classes: 10) == ExportFixtures.argmaxes(expected, classes: 10))
+
+    // What nas-export reports for int8, here on real test images.
+    let int8 = FrozenGraph(compactModel: try graph.compactWriter(precision: .int8).model())
+    let report = PrecisionReport(reference: graph, candidate: int8, inputs: x)
+    let spread = expected.map(abs).max()!
+    print("TrainedRoundTripTests: int8 vs fp32 on \(report.samples) Fashion-MNIST test images: agreement "
+          + "\(report.top1Agreement), max logit difference \(report.maxLogitDifference) (max |logit| \(spread))")
+    #expect(report.maxLogitDifference < 0.1 * spread)
   }
 }
