@@ -6,7 +6,8 @@ import NASFormat
 import NASRuntime
 
 extension NASInfer {
-  /// `nas-infer bench --model m.nasb [--runs N]`: one JSON object on stdout.
+  /// `nas-infer bench --model m.nasb [--runs N]`: one JSON object on stdout. The input is fixed,
+  /// x[i] = (i mod 17) / 17 − 0.5 (normalised units), so `logits_head` can be compared with another runtime.
   static func runBench(_ args: ParsedArguments) throws {
     let runs = try args.int("runs")
     guard runs >= 1 else { throw args.usageError("--runs must be ≥ 1, got \(runs)") }
@@ -21,7 +22,7 @@ extension NASInfer {
     let tPlan = Environment.monotonicSeconds()
     let input = runner.inputBuffer
     for i in input.indices { input[i] = Float(i % 17) / 17 - 0.5 }  // a fixed, non-trivial input
-    runner.run()
+    let logits = Array(runner.run().prefix(10))
     let t2 = Environment.monotonicSeconds()
     var times: [Double] = []
     times.reserveCapacity(runs)
@@ -45,6 +46,7 @@ extension NASInfer {
       "median_ms": .double(1000 * median), "min_ms": .double(1000 * times[0]),
       "op_min_ms": .object(JSONObject(profile.map { ($0.kind, JSONValue.double(1000 * $0.seconds)) })),
       "peak_rss_kib": peakRSSKiB().map { .int($0) } ?? .null,
+      "logits_head": .array(logits.map { .float($0) }),
       "parameters": .int(runner.model.parameterCount), "file_bytes": .int(runner.model.bytes.count),
     ]
     print(object.jsonText)
