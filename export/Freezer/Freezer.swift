@@ -19,10 +19,10 @@ public enum Freezer {
   /// Freezes `network`; `description` supplies class names, normalisation and the genotype for the metadata.
   public static func freeze(_ network: EvaluationNetwork, description: ModelDescription,
                             metadata extra: [MetadataEntry] = []) throws(FreezeError) -> FrozenGraph {
-    var weights = NetworkWeights(network)
+    let weights = NetworkWeights(network)
     var b = GraphBuilder(inputShape: [description.shape.inputChannels, description.shape.height,
                                       description.shape.width])
-    let stem = try b.convNorm(0, conv: "stem.0", norm: "stem.1", stride: 1, padding: 1, weights: &weights)
+    let stem = try b.convNorm(0, conv: "stem.0", norm: "stem.1", stride: 1, padding: 1, weights: weights)
     var s0 = stem, s1 = stem
     let reductions = reductionCellIndices(layers: network.cells.count)
     var previousWasReduction = false
@@ -30,9 +30,9 @@ public enum Freezer {
       let name = "cells.\(i)"
       let isReduction = reductions.contains(i)
       let p0 = previousWasReduction
-        ? try b.factorizedReduce(s0, name: name + ".preprocess0", weights: &weights)
-        : try b.reluConvNorm(s0, name: name + ".preprocess0", weights: &weights)
-      let p1 = try b.reluConvNorm(s1, name: name + ".preprocess1", weights: &weights)
+        ? try b.factorizedReduce(s0, name: name + ".preprocess0", weights: weights)
+        : try b.reluConvNorm(s0, name: name + ".preprocess0", weights: weights)
+      let p1 = try b.reluConvNorm(s1, name: name + ".preprocess1", weights: weights)
       var states = [p0, p1]
       let genotype = cell.genotype
       for node in 0..<genotype.nodeCount {
@@ -41,7 +41,7 @@ public enum Freezer {
           let edge = genotype.edges[k]
           let stride = isReduction && edge.source < 2 ? 2 : 1
           terms.append(try b.operation(edge.op, states[edge.source], stride: stride, name: "\(name)._ops.\(k)",
-                                       cell: i, edge: k, weights: &weights))
+                                       cell: i, edge: k, weights: weights))
         }
         states.append(b.add(terms, name: "\(name).node\(node + 2)"))
       }
@@ -163,7 +163,7 @@ struct GraphBuilder {
   /// (all when nil; FactorizedReduce gives each half of its norm to one conv).
   mutating func convNorm(_ x: Int, conv: String, norm: String, normChannels: Range<Int>? = nil, stride: Int,
                          padding: Int, dilation: Int = 1, groups: Int = 1,
-                         weights: inout NetworkWeights) throws(FreezeError) -> Int {
+                         weights: NetworkWeights) throws(FreezeError) -> Int {
     let w = try weights.parameter(conv + ".weight")
     guard w.shape.count == 4 else { throw .unexpectedLayer(name: conv, expected: "2-D convolution") }
     let outChannels = w.shape[0], perChannel = w.values.count / outChannels
@@ -191,38 +191,38 @@ struct GraphBuilder {
   }
 
   /// ReLUConvBN with a 1×1 conv (cell preprocessing): names `<name>.op.1` (conv) and `<name>.op.2` (norm).
-  mutating func reluConvNorm(_ x: Int, name: String, weights: inout NetworkWeights) throws(FreezeError) -> Int {
+  mutating func reluConvNorm(_ x: Int, name: String, weights: NetworkWeights) throws(FreezeError) -> Int {
     let r = relu(x, name: name + ".op.0")
-    return try convNorm(r, conv: name + ".op.1", norm: name + ".op.2", stride: 1, padding: 0, weights: &weights)
+    return try convNorm(r, conv: name + ".op.1", norm: name + ".op.2", stride: 1, padding: 0, weights: weights)
   }
 
   /// FactorizedReduce: ReLU, then conv_1 on it and conv_2 on it cropped by one row and column at the top/left,
   /// both 1×1 stride 2, concatenated; the norm `bn` is split between the two convs.
-  mutating func factorizedReduce(_ x: Int, name: String, weights: inout NetworkWeights) throws(FreezeError) -> Int {
+  mutating func factorizedReduce(_ x: Int, name: String, weights: NetworkWeights) throws(FreezeError) -> Int {
     let r = relu(x, name: name + ".relu")
     let half = try weights.parameter(name + ".conv_1.weight").shape[0]
     let a = try convNorm(r, conv: name + ".conv_1", norm: name + ".bn", normChannels: 0..<half, stride: 2, padding: 0,
-                         weights: &weights)
+                         weights: weights)
     let s = shapes[r]
     let shifted = append(.crop(Padding2D(top: 1, left: 1, bottom: 0, right: 0)), inputs: [r],
                          shape: [s[0], s[1] - 1, s[2] - 1], name: name + ".shift")
     let b = try convNorm(shifted, conv: name + ".conv_2", norm: name + ".bn", normChannels: half..<(2 * half),
-                         stride: 2, padding: 0, weights: &weights)
+                         stride: 2, padding: 0, weights: weights)
     return concat([a, b], name: name + ".concat")
   }
 
   /// ReLU → depthwise k×k → pointwise 1×1 → BN, names `<name>.op.<base>`, `.op.<base+1>`, `.op.<base+2>`.
   mutating func separableBlock(_ x: Int, name: String, base: Int, stride: Int, padding: Int, dilation: Int,
-                               weights: inout NetworkWeights) throws(FreezeError) -> Int {
+                               weights: NetworkWeights) throws(FreezeError) -> Int {
     let r = relu(x, name: "\(name).op.\(base - 1)")
     let depthwiseName = "\(name).op.\(base)"
     let channels = try weights.parameter(depthwiseName + ".weight").shape[0]
     let pointwiseName = "\(name).op.\(base + 1)"
     let normName = "\(name).op.\(base + 2)"
-    // The depthwise conv has no norm of its own: fold an identity (scale 1, shift 0) by giving it no BN.
+    // The depthwise conv has no norm of its own; the block's norm folds into the pointwise conv after it.
     let d = try plainConv(r, conv: depthwiseName, stride: stride, padding: padding, dilation: dilation,
                           groups: channels, weights: weights)
-    return try convNorm(d, conv: pointwiseName, norm: normName, stride: 1, padding: 0, weights: &weights)
+    return try convNorm(d, conv: pointwiseName, norm: normName, stride: 1, padding: 0, weights: weights)
   }
 
   /// A conv without a following norm (the depthwise half of a separable block).
@@ -254,22 +254,22 @@ struct GraphBuilder {
 
   /// One genotype edge applied to state `x`.
   mutating func operation(_ op: Primitive, _ x: Int, stride: Int, name: String, cell: Int, edge: Int,
-                          weights: inout NetworkWeights) throws(FreezeError) -> Int {
+                          weights: NetworkWeights) throws(FreezeError) -> Int {
     switch op {
     case .none:
       throw .unsupportedOperation(cell: cell, edge: edge, operation: op.rawValue)
     case .maxPool3x3, .avgPool3x3:
       return pool(x, max: op == .maxPool3x3, stride: stride, name: name)
     case .skipConnect:
-      return stride == 1 ? x : try factorizedReduce(x, name: name, weights: &weights)
+      return stride == 1 ? x : try factorizedReduce(x, name: name, weights: weights)
     case .sepConv3x3, .sepConv5x5:
       let k = op == .sepConv3x3 ? 3 : 5
       let first = try separableBlock(x, name: name, base: 1, stride: stride, padding: k / 2, dilation: 1,
-                                     weights: &weights)
-      return try separableBlock(first, name: name, base: 5, stride: 1, padding: k / 2, dilation: 1, weights: &weights)
+                                     weights: weights)
+      return try separableBlock(first, name: name, base: 5, stride: 1, padding: k / 2, dilation: 1, weights: weights)
     case .dilConv3x3, .dilConv5x5:
       let k = op == .dilConv3x3 ? 3 : 5
-      return try separableBlock(x, name: name, base: 1, stride: stride, padding: k - 1, dilation: 2, weights: &weights)
+      return try separableBlock(x, name: name, base: 1, stride: stride, padding: k - 1, dilation: 2, weights: weights)
     }
   }
 }
