@@ -4,9 +4,15 @@ import NASKernels
 /// Runs a validated compact model: weights bound once, activation buffers planned once per batch size.
 ///
 /// fp32 weights are used in place in the model's file image (64-byte aligned); fp16 and int8 weights are
-/// dequantised to fp32 at load. `prepare(batchSize:)` allocates one arena holding every value of the graph for
-/// that batch (re-planned only when the batch size changes); `run()` then executes the op list into it, and
-/// `backward(labels:)` runs the reverse pass for the input gradient over the same activations.
+/// dequantised to fp32 at load. `prepare(batchSize:)` allocates one activation arena for that batch (values whose
+/// readers have all run share memory; re-planned only when the batch size changes) and binds every op to its
+/// buffers and kernel geometry; `run()` then executes the op list with no further planning. A gradient plan
+/// (`prepare(batchSize:forGradient: true)`) keeps every activation so that `backward(labels:)` can run the
+/// reverse pass for the input gradient.
+///
+/// Kernels: conv with symmetric padding and square stride/dilation goes to NASKernels (im2col + `sgemm`, 1×1 as a
+/// plain GEMM, direct depthwise kernels), square pools with padding ≤ kernel/2 to the NASKernels pools; other
+/// geometries the format allows run on the direct kernels in `Kernels/Window.swift`.
 ///
 ///     let runner = try InferenceModel(model: CompactModelReader.map(path: "model.nasb"))
 ///     try runner.prepare(batchSize: 1)

@@ -22,7 +22,8 @@ extension NASInfer {
         pixels = try loadModelImage(path: path, header: header)
       } catch {
         failures += 1
-        StandardError.write("nas-infer: error: \(path): \(error)\n")
+        let message = String(describing: error).split(whereSeparator: { $0 == "\n" || $0 == "\r" }).joined(separator: " ")
+        StandardError.write("nas-infer: error: \(path): \(message)\n")
         continue
       }
       let input = runner.inputBuffer.baseAddress!
