@@ -82,6 +82,11 @@ import Testing
     #expect(info["agreement_samples"] as? Int == 16)
     #expect((info["top1_agreement"] as? Double).map { $0 >= 0 && $0 <= 1 } == true, "\(info)")
 
+    // The compact file cannot be written (its folder would be inside a file): exit 1 and no ONNX file either.
+    let blocked = try run(["--compact", "runs/a/model.ckpt/m.nasb", "out2/model.onnx"], in: directory)
+    #expect(blocked.status == 1, "\(blocked)")
+    #expect(!FileManager.default.fileExists(atPath: directory + "/out2/model.onnx"))
+
     try FileManager.default.createDirectory(atPath: directory + "/runs/b", withIntermediateDirectories: true)
     try FileManager.default.copyItem(atPath: directory + "/runs/a/model.ckpt", toPath: directory + "/runs/b/model.ckpt")
     let ambiguous = try run(["other.onnx"], in: directory)
