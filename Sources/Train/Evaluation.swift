@@ -23,20 +23,19 @@ public struct EvaluationResult: Equatable, Sendable {
 
   /// The matrix as aligned text: one row per true class, columns = predicted classes, recall at the end.
   public func confusionTable(classNames: [String]) -> String {
-    let labelWidth = max(5, classNames.map(\.count).max() ?? 0)
+    let labels = confusion.indices.map { "\($0) " + ($0 < classNames.count ? classNames[$0] : "") }
+    let labelWidth = max("true\\pred".count, labels.map(\.count).max() ?? 0)
     let cellWidth = max(6, String(confusion.flatMap { $0 }.max() ?? 0).count + 1)
     func pad(_ s: String, _ width: Int, left: Bool = true) -> String {
       let fill = String(repeating: " ", count: max(0, width - s.count))
       return left ? fill + s : s + fill
     }
-    var lines = [pad("true\\pred", labelWidth, left: false) + " "
+    var lines = [pad("true\\pred", labelWidth, left: false)
                  + (0..<confusion.count).map { pad(String($0), cellWidth) }.joined() + "  recall"]
     for (k, row) in confusion.enumerated() {
-      let name = k < classNames.count ? classNames[k] : String(k)
       let tenths = Int((perClassAccuracy[k] * 1000).rounded())
-      let recallText = "\(tenths / 10).\(tenths % 10)%"
-      lines.append(pad(String(k) + " " + name, labelWidth, left: false) + " "
-                   + row.map { pad(String($0), cellWidth) }.joined() + "  " + recallText)
+      lines.append(pad(labels[k], labelWidth, left: false) + row.map { pad(String($0), cellWidth) }.joined()
+                   + "  \(tenths / 10).\(tenths % 10)%")
     }
     return lines.joined(separator: "\n")
   }
