@@ -46,7 +46,7 @@ let package = Package(
             cxxSettings: [.define("ONNX_NAMESPACE", to: "onnx"), .define("ONNX_ML", to: "1")],
             linkerSettings: [.linkedLibrary("onnx"), .linkedLibrary("onnx_proto"), .linkedLibrary("protobuf")]),
     .target(name: "ONNXWriter", dependencies: ["Freezer", "ONNXBridge"], path: "export/ONNXWriter"),
-    .executableTarget(name: "nas-export", dependencies: ["Freezer", "ONNXWriter", "NN",
+    .executableTarget(name: "nas-export", dependencies: ["Freezer", "ONNXWriter", "NN", "Datasets",
                                                           .product(name: "NASFormat", package: "runtime"),
                                                           .product(name: "CLIKit", package: "runtime"),
                                                           .product(name: "FileIO", package: "runtime")],

@@ -1,4 +1,5 @@
 import CLIKit
+import Datasets
 import FileIO
 import Freezer
 import NASFormat
@@ -17,7 +18,8 @@ enum ExportCommand {
       or --compact PATH). Both files are written atomically; on any failure neither is left behind.
       Without --from, the checkpoint is runs/*/model.ckpt when exactly one exists.
       With --precision fp16 or int8 the top-1 agreement and the largest logit difference against fp32 are reported
-      on --samples inputs drawn from a fixed-seed normal distribution.
+      on the first --samples test images of --data (default: the data source recorded in the checkpoint), or on
+      fixed-seed normal inputs with --data none.
       Example: nas-export --from runs/train1/model.ckpt --precision int8 out/model.onnx
       """,
     options: [
@@ -26,6 +28,7 @@ enum ExportCommand {
       .value("opset", placeholder: "n", default: "17", help: "ONNX opset: 17 | 13"),
       .value("compact", placeholder: "path", help: "Compact model path (default: the ONNX path with .nasb)"),
       .value("samples", placeholder: "n", default: "256", help: "Inputs for the fp16/int8 agreement report"),
+      .value("data", placeholder: "source", help: "Images for the agreement report: fashion-mnist | cifar10:DIR | folder:DIR | none (default: the checkpoint's data)"),
       .flag("json", help: "Print one JSON object describing what was written"),
     ],
     positionals: [Positional("model.onnx", help: "Where to write the ONNX model")])
@@ -44,8 +47,9 @@ enum ExportCommand {
     let checkpointPath = try args.value("from") ?? discoverCheckpoint()
 
     let graph: FrozenGraph
+    let description: ModelDescription
     do {
-      graph = try Freezer.freeze(checkpointPath: checkpointPath).graph
+      (graph, description) = try Freezer.freeze(checkpointPath: checkpointPath)
     } catch {
       let reason = "\(error)"
       throw CLIError.failure("cannot export: " + (reason.contains(checkpointPath) ? reason : "\(checkpointPath): \(reason)"))
@@ -54,11 +58,13 @@ enum ExportCommand {
     let compactBytes = try graph.compactWriter(precision: precision).serialized()
 
     var report: PrecisionReport? = nil
+    var reportKind = ""
     if precision != .fp32 {
       let stored = FrozenGraph(compactModel: try CompactModelReader.parse(compactBytes))
-      var rng = PRNG(seed: 7)
-      let inputs = Tensor.randomNormal([samples] + graph.inputShape, using: &rng)
+      let source = args.value("data") ?? description.extra["data"] ?? "none"
+      let (inputs, kind) = try agreementInputs(source: source, graph: graph, samples: samples)
       report = PrecisionReport(reference: graph, candidate: stored, inputs: inputs)
+      reportKind = kind
     }
 
     try makeDirectories(parentDirectory(of: onnxPath))
@@ -79,6 +85,7 @@ enum ExportCommand {
       ]
       if let report {
         object["agreement_samples"] = .int(report.samples)
+        object["agreement_inputs"] = .string(reportKind)
         object["top1_agreement"] = .double(report.top1Agreement)
         object["max_logit_difference"] = .double(Double(report.maxLogitDifference))
       }
@@ -89,10 +96,28 @@ enum ExportCommand {
       print("wrote \(compactPath) (\(compactBytes.count) bytes, \(precision.rawValue), "
             + "\(NumberFormat.percent(Double(compactBytes.count) / Double(onnxBytes.count))) of the ONNX size)")
       if let report {
-        print("\(precision.rawValue) vs fp32 on \(report.samples) synthetic inputs: top-1 agreement "
+        print("\(precision.rawValue) vs fp32 on \(report.samples) \(reportKind): top-1 agreement "
               + "\(NumberFormat.percent(report.top1Agreement)), max logit difference \(report.maxLogitDifference)")
       }
     }
+  }
+
+  /// The agreement report's inputs: the first `samples` test images of `source`, normalised as the model expects
+  /// (its stored mean/std), or fixed-seed normal noise for `none`.
+  static func agreementInputs(source: String, graph: FrozenGraph, samples: Int) throws -> (Tensor, String) {
+    if source == "none" {
+      var rng = PRNG(seed: 7)
+      return (Tensor.randomNormal([samples] + graph.inputShape, using: &rng), "synthetic inputs")
+    }
+    let loaded = try DataSource(parsing: source).load()
+    let images = loaded.test ?? loaded.train
+    guard [images.channels, images.height, images.width] == graph.inputShape else {
+      throw CLIError.failure("--data \(source) has \(images.channels)x\(images.height)x\(images.width) images, the model expects \(graph.inputShape.map(String.init).joined(separator: "x"))")
+    }
+    var batches = BatchIterator(dataset: images.prefix(samples), batchSize: samples,
+                                normalization: Normalization(mean: graph.mean, std: graph.std), shuffle: false, seed: 0)
+    let what = loaded.test == nil ? "training images of \(source)" : "test images of \(source)"
+    return (batches.next()!.images, what)
   }
 
   /// model.onnx → model.nasb (any extension replaced; none → appended).
