@@ -1,3 +1,5 @@
+import NASKernels
+
 /// One 64-byte-aligned Float32 allocation, owned by reference so that tensors can share it.
 ///
 /// Tensors treat storage as immutable once an op has produced it; the only in-place writers are
@@ -10,7 +12,7 @@ public final class TensorStorage {
   public init(zeros count: Int) {
     precondition(count >= 0, "negative element count \(count)")
     self.count = count
-    let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * MemoryLayout<Float>.stride, alignment: 64)
+    let raw = AlignedBufferCache.shared.allocate(bytes: max(count, 1) * MemoryLayout<Float>.stride)
     pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
     pointer.initialize(repeating: 0, count: max(count, 1))
   }
@@ -19,7 +21,7 @@ public final class TensorStorage {
   public init(uninitialized count: Int) {
     precondition(count >= 0, "negative element count \(count)")
     self.count = count
-    let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * MemoryLayout<Float>.stride, alignment: 64)
+    let raw = AlignedBufferCache.shared.allocate(bytes: max(count, 1) * MemoryLayout<Float>.stride)
     pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
   }
 
@@ -28,5 +30,5 @@ public final class TensorStorage {
     pointer.update(from: source, count: count)
   }
 
-  deinit { UnsafeMutableRawPointer(pointer).deallocate() }
+  deinit { AlignedBufferCache.shared.release(UnsafeMutableRawPointer(pointer), bytes: max(count, 1) * MemoryLayout<Float>.stride) }
 }

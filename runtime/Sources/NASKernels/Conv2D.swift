@@ -105,7 +105,7 @@ public func conv2dForward(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer
   let io = ConvPointers(out: out, x: UnsafeMutablePointer(mutating: x), weight: weight, bias: bias)
   concurrentRanges(g.batch, threads: threads) { images in
     let col = allocateAligned(scratchCount)
-    defer { col.deallocate() }
+    defer { releaseAligned(col, scratchCount) }
     for n in images {
       conv2dForwardImage(io.out + n * g.outChannels * g.gemmN, UnsafePointer(io.x) + n * g.inChannels * g.height * g.width,
                          io.weight, io.bias, g, col: col, threads: perImageThreads, gemm: gemm)
@@ -132,7 +132,7 @@ public func conv2dBackwardData(_ dInput: UnsafeMutablePointer<Float>, _ dOut: Un
   let io = ConvPointers(out: dInput, x: UnsafeMutablePointer(mutating: dOut), weight: weight, bias: nil)
   concurrentRanges(g.batch, threads: threads) { images in
     let col = allocateAligned(scratchCount)
-    defer { col.deallocate() }
+    defer { releaseAligned(col, scratchCount) }
     for n in images {
       conv2dBackwardDataImage(io.out + n * g.inChannels * g.height * g.width,
                               UnsafePointer(io.x) + n * g.outChannels * g.gemmN, io.weight, g, col: col,

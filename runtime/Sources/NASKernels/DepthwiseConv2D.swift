@@ -32,8 +32,8 @@ public func depthwiseConv2dForward(_ out: UnsafeMutablePointer<Float>, _ x: Unsa
       let phases = allocateAligned(layout.count)
       let rowTail = allocateAligned(8)
       defer {
-        phases.deallocate()
-        rowTail.deallocate()
+        releaseAligned(phases, layout.count)
+        releaseAligned(rowTail, 8)
       }
       phases.update(repeating: 0, count: layout.count)
       for plane in range {
@@ -82,8 +82,8 @@ public func depthwiseConv2dBackwardData(_ dInput: UnsafeMutablePointer<Float>, _
       let spread = allocateAligned(rows * columns)
       let rowTail = allocateAligned(8)
       defer {
-        spread.deallocate()
-        rowTail.deallocate()
+        releaseAligned(spread, rows * columns)
+        releaseAligned(rowTail, 8)
       }
       spread.update(repeating: 0, count: rows * columns)
       for plane in range {
@@ -123,8 +123,8 @@ func depthwiseConv2dBackwardDataStrided(_ dInput: UnsafeMutablePointer<Float>, _
       let phases = allocateAligned(layout.count)
       let dRows = allocateAligned(outHeight * vectorWidth)
       defer {
-        phases.deallocate()
-        dRows.deallocate()
+        releaseAligned(phases, layout.count)
+        releaseAligned(dRows, outHeight * vectorWidth)
       }
       // Lanes past OW stay zero, so the slack columns they reach only receive zeros.
       dRows.update(repeating: 0, count: outHeight * vectorWidth)

@@ -123,8 +123,8 @@ func gemmBlock(_ o: GemmOperands, rows: Range<Int>, columns: Range<Int>) {
   let packedB = allocateAligned(kcMax * ncMax)
   let packedA = allocateAligned(kcMax * mcMax)
   defer {
-    packedB.deallocate()
-    packedA.deallocate()
+    releaseAligned(packedB, kcMax * ncMax)
+    releaseAligned(packedA, kcMax * mcMax)
   }
   var jc = columns.lowerBound
   while jc < columns.upperBound {
@@ -305,8 +305,14 @@ func storeRow(_ row: UnsafeMutablePointer<Float>, _ v0: SIMD8<Float>, _ v1: SIMD
 @inline(__always)
 func roundUp(_ x: Int, _ multiple: Int) -> Int { (x + multiple - 1) / multiple * multiple }
 
-/// A 64-byte-aligned scratch buffer of `count` floats (uninitialised); release with `deallocate()`.
+/// A 64-byte-aligned scratch buffer of `count` floats (uninitialised) from the shared buffer cache; give it back
+/// with `releaseAligned(_:_:)` and the same count.
 func allocateAligned(_ count: Int) -> UnsafeMutablePointer<Float> {
-  UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * MemoryLayout<Float>.stride, alignment: 64)
+  AlignedBufferCache.shared.allocate(bytes: max(count, 1) * MemoryLayout<Float>.stride)
     .bindMemory(to: Float.self, capacity: max(count, 1))
+}
+
+/// Returns a buffer from `allocateAligned(count)` to the cache.
+func releaseAligned(_ buffer: UnsafeMutablePointer<Float>, _ count: Int) {
+  AlignedBufferCache.shared.release(UnsafeMutableRawPointer(buffer), bytes: max(count, 1) * MemoryLayout<Float>.stride)
 }

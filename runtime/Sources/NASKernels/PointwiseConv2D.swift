@@ -38,8 +38,8 @@ func pointwiseProduct(_ out: UnsafeMutablePointer<Float>, _ w: UnsafePointer<Flo
   let width = n - fullColumns
   let xTail = allocateAligned(k * 16), outTail = allocateAligned(4 * 16)
   defer {
-    xTail.deallocate()
-    outTail.deallocate()
+    releaseAligned(xTail, k * 16)
+    releaseAligned(outTail, 4 * 16)
   }
   xTail.update(repeating: 0, count: k * 16)
   for p in 0..<k { (xTail + p * 16).update(from: x + p * n + fullColumns, count: width) }
