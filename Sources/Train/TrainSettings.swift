@@ -67,8 +67,7 @@ public struct TrainSettings: Codable, Equatable, Sendable {
     try require(weightDecay >= 0, "--weight-decay must not be negative, got \(weightDecay)")
     try require(gradientClip > 0, "--grad-clip must be positive, got \(gradientClip)")
     try require(layers >= 3, "--layers must be at least 3, got \(layers)")
-    try require(initChannels > 0 && initChannels % 2 == 0,
-                "--init-channels must be positive and even (FactorizedReduce halves it), got \(initChannels)")
+    try require(initChannels > 0, "--init-channels must be positive, got \(initChannels)")
     try require(auxiliaryWeight >= 0, "--auxiliary-weight must not be negative, got \(auxiliaryWeight)")
     try require(dropPath >= 0 && dropPath < 1, "--drop-path must be in [0, 1), got \(dropPath)")
     try require(cutout >= 0, "--cutout must not be negative, got \(cutout)")

@@ -40,7 +40,7 @@ public enum TrainingCurves {
       out += "<line x1=\"\(f(x))\" y1=\"\(f(py(v)))\" x2=\"\(f(x + width))\" y2=\"\(f(py(v)))\" stroke=\"#eee\"/>\n"
       out += "<text x=\"\(f(x - 5))\" y=\"\(f(py(v) + 4))\" text-anchor=\"end\">\(f(v, 3))</text>\n"
       let e = firstEpoch + (lastEpoch - firstEpoch) * Double(k) / 4
-      out += "<text x=\"\(f(px(e)))\" y=\"\(f(y + height + 16))\" text-anchor=\"middle\">\(f(e, 1))</text>\n"
+      out += "<text x=\"\(f(px(e)))\" y=\"\(f(y + height + 16))\" text-anchor=\"middle\">\(f(e, lastEpoch - firstEpoch >= 4 ? 0 : 1))</text>\n"
     }
     out += "<text x=\"\(f(x + width / 2))\" y=\"\(f(y + height + 32))\" text-anchor=\"middle\">epoch</text>\n"
     out += "<text x=\"\(f(x + 10))\" y=\"\(f(y + 16))\">\(escape(label))</text>\n"
