@@ -80,12 +80,21 @@ enum TrainCommand {
     let genotype: Genotype
     if resume {
       genotype = try Genotype.load(nameOrPath: out + "/genotype.json")
-    } else if let initFrom = settings.initFrom, !args.isGiven("genotype") {
-      let saved = try ModelDescription(json: try Checkpoint.read(path: initFrom).metadata)
-      genotype = saved.genotype
-      settings.genotype = initFrom
+    } else if let initFrom = settings.initFrom {
+      // Architecture flags not given default to the checkpoint's (a mismatch with given ones fails in Trainer).
+      let checkpoint = try Checkpoint.read(path: initFrom)
+      let saved: ModelDescription
+      do { saved = try ModelDescription(json: checkpoint.metadata) } catch {
+        throw TrainError.initFromMismatch(path: initFrom, reason: error.description)
+      }
       if !args.isGiven("layers") { settings.layers = saved.layers }
       if !args.isGiven("init-channels") { settings.initChannels = saved.initChannels }
+      if args.isGiven("genotype") {
+        genotype = try Genotype.load(nameOrPath: settings.genotype)
+      } else {
+        genotype = saved.genotype
+        settings.genotype = initFrom
+      }
     } else {
       genotype = try Genotype.load(nameOrPath: settings.genotype)
     }
