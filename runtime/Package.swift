@@ -41,7 +41,7 @@ let package = Package(
     .testTarget(name: "PNGImageTests", dependencies: ["PNGImage"]),
     .testTarget(name: "ImageDatasetsTests", dependencies: ["ImageDatasets", "PNGImage"]),
     .testTarget(name: "CLIKitTests", dependencies: ["CLIKit"]),
-    .testTarget(name: "NASRuntimeTests", dependencies: ["NASRuntime", "NASFormat", "NASKernels", "PNGImage"]),
+    .testTarget(name: "NASRuntimeTests", dependencies: ["NASRuntime", "NASFormat", "NASKernels", "PNGImage", "ImageDatasets"]),
   ],
   swiftLanguageModes: [.v5]
 )

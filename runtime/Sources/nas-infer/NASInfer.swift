@@ -1,6 +1,7 @@
 import CLIKit
 
-/// `nas-infer`: classify PNG images with a compact model, audit its robustness, or benchmark it.
+/// `nas-infer`: classify PNG images with a compact model, audit its robustness, benchmark it, or write labelled
+/// test images as PNGs.
 @main
 struct NASInfer {
   static func main() {
@@ -8,6 +9,7 @@ struct NASInfer {
       switch args.subcommand {
       case "audit": try runAudit(args)
       case "bench": try runBench(args)
+      case "samples": try runSamples(args)
       default: try runClassify(args)
       }
     }
@@ -33,7 +35,7 @@ struct NASInfer {
       threadsOption,
     ],
     positionals: [Positional("images", help: "PNG files to classify.", repeating: true)],
-    subcommands: [auditCommand, benchCommand])
+    subcommands: [auditCommand, benchCommand, samplesCommand])
 
   static let auditCommand = Command(
     "audit", abstract: "Accuracy under FGSM / PGD attacks for a list of ε (pixel units of [0, 1]).",

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import ImageDatasets
 import NASFormat
 import PNGImage
 import Testing
@@ -178,6 +179,22 @@ func runProcess(_ executable: String, _ arguments: [String], environment: [Strin
     let b = runProcess(tool, ["bench", "--model", model, "--runs", "5"], in: dir)
     #expect(b.status == 0, "\(b.standardError)")
     #expect(b.standardOutput.contains("\"median_ms\":") && b.standardOutput.contains("\"peak_rss_kib\":"))
+  }
+
+  /// `samples` writes readable, labelled PNGs (one class after another) and refuses a missing --out.
+  @Test(.enabled(if: FashionMNIST.isInstalledFromDebian, "needs the dataset-fashion-mnist package"))
+  func samplesWritesLabelledPNGs() throws {
+    let dir = scratchDirectory("samples")
+    let r = runProcess(tool, ["samples", "--count", "3", "--out", dir + "/png"], in: dir)
+    #expect(r.status == 0, "\(r.standardError)")
+    let paths = r.standardOutput.split(separator: "\n").map(String.init)
+    #expect(paths.count == 3)
+    #expect(paths.first?.hasSuffix("-T_shirt_top.png") == true && paths.last?.hasSuffix("-Pullover.png") == true)
+    for path in paths {
+      let image = try PixelImage(pngFile: path, channels: .gray)
+      #expect(image.width == 28 && image.height == 28)
+    }
+    #expect(runProcess(tool, ["samples", "--count", "3"], in: dir).status == 2)
   }
 }
 
