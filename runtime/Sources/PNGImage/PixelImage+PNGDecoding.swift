@@ -139,15 +139,20 @@ extension PNGError {
   /// The error recorded in a failed png_image, classified where the message is recognisable.
   @inline(never)
   static func fromLibpng(_ image: UnsafeMutablePointer<png_image>) -> PNGError {
-    let message = withUnsafeBytes(of: &image.pointee.message) { raw -> String in
-      let bytes = raw.prefix { $0 != 0 }
-      return String(decoding: bytes, as: UTF8.self)
-    }
-    if message.contains("end of data") || message.contains("Not enough image data")
-      || message.contains("too short") || message.contains("truncated") {
-      return .truncated
-    }
-    if message.contains("Not a PNG") || message.contains("PNG signature") { return .notPNG }
+    let bytes = withUnsafeBytes(of: &image.pointee.message) { raw in Array(raw.prefix { $0 != 0 }) }
+    let message = String(decoding: bytes, as: UTF8.self)
+    func mentions(_ phrases: String...) -> Bool { phrases.contains { containsBytes(bytes, Array($0.utf8)) } }
+    if mentions("end of data", "Not enough image data", "too short", "truncated") { return .truncated }
+    if mentions("Not a PNG", "PNG signature") { return .notPNG }
     return .libpng(message.isEmpty ? "unknown libpng error" : message)
   }
+}
+
+/// Whether `needle` occurs in `haystack`, on bytes: `String.contains(String)` would link the whole
+/// string-processing runtime (≈1.4 MB) into the statically linked `nas-infer` for six fixed phrases.
+func containsBytes(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+  guard !needle.isEmpty, needle.count <= haystack.count else { return needle.isEmpty }
+  for start in 0...(haystack.count - needle.count)
+  where haystack[start..<(start + needle.count)].elementsEqual(needle) { return true }
+  return false
 }
