@@ -11,7 +11,7 @@ RELEASE := -c release -j $(JOBS) $(TUNED)
 # Tests run optimised (heavy numerics) with @testable access, in their own build folder.
 TEST_FLAGS := -c release -j $(JOBS) -Xswiftc -enable-testing $(TUNED)
 
-.PHONY: help deps venv build build-portable test test-front test-runtime bench clean
+.PHONY: help deps venv build build-runtime build-portable demo test test-front test-runtime bench clean
 
 help:
 	@echo "make demo    - whole pipeline end to end on Fashion-MNIST"
@@ -43,6 +43,14 @@ venv:
 
 build: deps
 	swift build $(RELEASE)
+
+## build-runtime: the on-device CLI alone, Swift runtime linked statically (what ships to a board)
+build-runtime: deps
+	cd runtime && swift build $(RELEASE) --product nas-infer --static-swift-stdlib
+
+## demo: search -> train -> export -> infer -> audit on Fashion-MNIST (FRESH=1 starts over; outputs in demo-out/)
+demo: build build-runtime
+	FRESH=$(FRESH) scripts/demo.sh
 
 build-portable: deps
 	swift build -c release -j $(JOBS)
