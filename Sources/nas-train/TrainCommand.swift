@@ -107,7 +107,7 @@ enum TrainCommand {
     let trainer = try Trainer(settings: settings, genotype: genotype, data: data, outputDirectory: out) { event in
       switch event {
       case let .started(parameters, epochs, startEpoch, steps):
-        progress.begin(epochs: epochs - startEpoch, stepsPerEpoch: steps)
+        progress.begin(epochs: epochs, stepsPerEpoch: steps)   // ETA after a resume is optimistic
         if !json {
           StandardError.write("\(settings.genotype): \(settings.layers) cells, C=\(settings.initChannels), "
                               + "\(parameters) parameters; epochs \(startEpoch + 1)-\(epochs)\n")
