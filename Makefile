@@ -11,7 +11,7 @@ RELEASE := -c release -j $(JOBS) $(TUNED)
 # Tests run optimised (heavy numerics) with @testable access, in their own build folder.
 TEST_FLAGS := -c release -j $(JOBS) -Xswiftc -enable-testing $(TUNED)
 
-.PHONY: help deps venv build build-runtime build-portable demo test test-front test-runtime bench clean
+.PHONY: help deps venv build build-runtime build-portable demo reproduce test test-front test-runtime bench clean
 
 help:
 	@echo "make demo    - whole pipeline end to end on Fashion-MNIST"
@@ -51,6 +51,10 @@ build-runtime: deps
 ## demo: search -> train -> export -> infer -> audit on Fashion-MNIST (FRESH=1 starts over; outputs in demo-out/)
 demo: build build-runtime
 	FRESH=$(FRESH) scripts/demo.sh
+
+## reproduce: the paper's comparison on Fashion-MNIST (all five methods, one budget) -> docs/results.md
+reproduce: build build-runtime
+	SEEDS="$(or $(SEEDS),2)" scripts/reproduce.sh
 
 build-portable: deps
 	swift build -c release -j $(JOBS)
