@@ -28,6 +28,7 @@ enum NASBench {
   }
 
   static func run(_ arguments: [String]) {
+    if arguments.dropFirst().first == "--rss-check" { MemoryCheck.run() }
     let options: Options
     switch parse(Array(arguments.dropFirst())) {
     case .success(let parsed): options = parsed
