@@ -69,9 +69,9 @@ test-runtime:
 	cd runtime && swift build --build-tests --scratch-path .build/test $(TEST_FLAGS)
 	cd runtime && swift test --skip-build --scratch-path .build/test $(TEST_FLAGS)
 
-bench: deps
-	swift build $(RELEASE) --product nas-bench
+bench: deps venv build build-runtime
 	.build/release/nas-bench --json bench-results.json
+	bench/runtime_vs_onnxruntime.sh
 
 clean:
 	rm -rf .build runtime/.build
