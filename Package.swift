@@ -45,7 +45,8 @@ let package = Package(
     .target(name: "ONNXBridge", path: "export/ONNXBridge",
             cxxSettings: [.define("ONNX_NAMESPACE", to: "onnx"), .define("ONNX_ML", to: "1")],
             linkerSettings: [.linkedLibrary("onnx"), .linkedLibrary("onnx_proto"), .linkedLibrary("protobuf")]),
-    .target(name: "ONNXWriter", dependencies: ["Freezer", "ONNXBridge"], path: "export/ONNXWriter"),
+    .target(name: "ONNXWriter", dependencies: ["Freezer", "ONNXBridge", .product(name: "CLIKit", package: "runtime")],
+            path: "export/ONNXWriter"),
     .executableTarget(name: "nas-export", dependencies: ["Freezer", "ONNXWriter", "NN", "Datasets",
                                                           .product(name: "NASFormat", package: "runtime"),
                                                           .product(name: "CLIKit", package: "runtime"),
@@ -53,7 +54,8 @@ let package = Package(
                       path: "export/nas-export"),
 
     // MARK: Benchmarks
-    .executableTarget(name: "nas-bench", dependencies: ["TensorEngine", "NN", "Datasets", "Search"], path: "bench/nas-bench"),
+    .executableTarget(name: "nas-bench", dependencies: ["TensorEngine", "NN", "Datasets", "Search",
+                                                         .product(name: "CLIKit", package: "runtime")], path: "bench/nas-bench"),
 
     // MARK: Tests
     .target(name: "EngineTestSupport", dependencies: ["TensorEngine"], path: "Tests/EngineTestSupport"),
@@ -62,6 +64,7 @@ let package = Package(
     .testTarget(name: "SearchTests", dependencies: ["Search", "NN"]),
     .testTarget(name: "TrainTests", dependencies: ["Train", "NN", "Datasets", "EngineTestSupport"]),
     .testTarget(name: "ExportTests", dependencies: ["Freezer", "ONNXWriter", "NN", "Datasets",
+                                                    .product(name: "CLIKit", package: "runtime"),
                                                     .product(name: "NASFormat", package: "runtime"),
                                                     .product(name: "NASRuntime", package: "runtime")]),
     .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "EngineTestSupport"]),

@@ -1,3 +1,4 @@
+import CLIKit
 import Testing
 @testable import ONNXWriter
 
@@ -23,6 +24,6 @@ import Testing
   @Test func littleEndianAndJSON() {
     #expect(littleEndianBytes([Float(1)]) == [0x00, 0x00, 0x80, 0x3F])
     #expect(littleEndianBytes([Int64(-2)]) == [0xFE] + [UInt8](repeating: 0xFF, count: 7))
-    #expect(jsonString("a\"b\\c\n\u{1}") == #""a\"b\\c\n\u0001""#)
+    #expect(JSONValue.string("a\"b\\c\n\u{1}").jsonText == #""a\"b\\c\n\u0001""#)
   }
 }

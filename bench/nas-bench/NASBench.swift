@@ -1,3 +1,4 @@
+import CLIKit
 import Glibc
 import TensorEngine
 
@@ -55,7 +56,7 @@ enum NASBench {
     let json = report(results, repeats: options.repeats)
     print(json)
     if let path = options.jsonPath {
-      if let problem = writeAtomically(json + "\n", to: path) { fail(problem) }
+      do { try writeFileAtomically(path, text: json + "\n") } catch { fail(error.description) }
     }
   }
 
@@ -125,24 +126,8 @@ enum NASBench {
       + lines.joined(separator: ",\n") + "\n  ],\n  \"peers\": [\n" + peers.joined(separator: ",\n") + "\n  ]\n}"
   }
 
-  static func jsonString(_ s: String) -> String {
-    var out = "\""
-    for ch in s.unicodeScalars {
-      switch ch {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case "\n": out += "\\n"
-      default:
-        if ch.value < 0x20 {
-          let hex = String(ch.value, radix: 16)
-          out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-        } else {
-          out.unicodeScalars.append(ch)
-        }
-      }
-    }
-    return out + "\""
-  }
+  /// A JSON string literal (CLIKit's escaping).
+  static func jsonString(_ s: String) -> String { JSONValue.string(s).jsonText }
 
   /// A finite number rounded to 6 decimals (microsecond-scale medians keep their digits), or null.
   static func jsonNumber(_ x: Double) -> String {
@@ -151,22 +136,6 @@ enum NASBench {
   }
 
   /// Writes `text` to a temporary file beside `path`, then renames it over `path`. Nil on success.
-  static func writeAtomically(_ text: String, to path: String) -> String? {
-    let temporary = path + ".tmp\(getpid())"
-    guard let file = fopen(temporary, "w") else { return "cannot write \(temporary): \(String(cString: strerror(errno)))" }
-    let bytes = Array(text.utf8)
-    let written = fwrite(bytes, 1, bytes.count, file)
-    let closed = fclose(file)
-    if written != bytes.count || closed != 0 {
-      unlink(temporary)
-      return "cannot write \(temporary): \(String(cString: strerror(errno)))"
-    }
-    if rename(temporary, path) != 0 {
-      unlink(temporary)
-      return "cannot rename \(temporary) to \(path): \(String(cString: strerror(errno)))"
-    }
-    return nil
-  }
 
   static func writeError(_ s: String) {
     fputs(s, stderr)

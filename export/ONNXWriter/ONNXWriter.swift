@@ -1,3 +1,4 @@
+import CLIKit
 import Freezer
 import NASFormat
 import ONNXBridge
@@ -50,7 +51,7 @@ public enum ONNXWriter {
   static func metadataProperties(_ graph: FrozenGraph) -> [(String, String)] {
     func numbers(_ v: [Float]) -> String { "[" + v.map { "\($0)" }.joined(separator: ",") + "]" }
     var props: [(String, String)] = [
-      ("class_names", "[" + graph.classNames.map(jsonString).joined(separator: ",") + "]"),
+      ("class_names", JSONValue.array(graph.classNames.map { .string($0) }).jsonText),
       ("input_size", graph.inputShape.map(String.init).joined(separator: "x")),
       ("mean", numbers(graph.mean)),
       ("std", numbers(graph.std)),
