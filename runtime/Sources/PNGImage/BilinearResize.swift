@@ -39,28 +39,9 @@ public func bilinearResize(_ out: UnsafeMutablePointer<Float>, _ input: UnsafePo
                            channels: Int, inputHeight: Int, inputWidth: Int,
                            cropTop: Int = 0, cropLeft: Int = 0, cropHeight: Int? = nil, cropWidth: Int? = nil,
                            outputHeight: Int, outputWidth: Int) {
-  let ch = cropHeight ?? inputHeight, cw = cropWidth ?? inputWidth
-  checkResize(channels, inputHeight, inputWidth, cropTop, cropLeft, ch, cw, outputHeight, outputWidth)
-  let rows = BilinearAxis(inputSize: ch, outputSize: outputHeight, offset: cropTop)
-  let cols = BilinearAxis(inputSize: cw, outputSize: outputWidth, offset: cropLeft)
-  let c = channels, rowStride = inputWidth * channels
-  rows.low.withUnsafeBufferPointer { y0s in rows.high.withUnsafeBufferPointer { y1s in
-  rows.weight.withUnsafeBufferPointer { wys in cols.low.withUnsafeBufferPointer { x0s in
-  cols.high.withUnsafeBufferPointer { x1s in cols.weight.withUnsafeBufferPointer { wxs in
-    for y in 0..<outputHeight {
-      let top = input + y0s[y] * rowStride, bottom = input + y1s[y] * rowStride
-      let wy = wys[y]
-      let outRow = out + y * outputWidth * c
-      for x in 0..<outputWidth {
-        let a = x0s[x] * c, b = x1s[x] * c, wx = wxs[x]
-        for k in 0..<c {
-          let upper = top[a + k] + (top[b + k] - top[a + k]) * wx
-          let lower = bottom[a + k] + (bottom[b + k] - bottom[a + k]) * wx
-          outRow[x * c + k] = upper + (lower - upper) * wy
-        }
-      }
-    }
-  }}}}}}
+  bilinearWalk(out, input, channels: channels, inputHeight: inputHeight, inputWidth: inputWidth,
+               cropTop: cropTop, cropLeft: cropLeft, cropHeight: cropHeight, cropWidth: cropWidth,
+               outputHeight: outputHeight, outputWidth: outputWidth, load: { $0 }, store: { $0 })
 }
 
 /// The uint8 version of `bilinearResize`: interpolates in Float and rounds to the nearest integer
@@ -69,6 +50,20 @@ public func bilinearResize(_ out: UnsafeMutablePointer<UInt8>, _ input: UnsafePo
                            channels: Int, inputHeight: Int, inputWidth: Int,
                            cropTop: Int = 0, cropLeft: Int = 0, cropHeight: Int? = nil, cropWidth: Int? = nil,
                            outputHeight: Int, outputWidth: Int) {
+  bilinearWalk(out, input, channels: channels, inputHeight: inputHeight, inputWidth: inputWidth,
+               cropTop: cropTop, cropLeft: cropLeft, cropHeight: cropHeight, cropWidth: cropWidth,
+               outputHeight: outputHeight, outputWidth: outputWidth, load: { Float($0) },
+               store: { UInt8(min(max($0.rounded(.toNearestOrAwayFromZero), 0), 255)) })
+}
+
+/// The resampling loop shared by both element types: neighbours are read through `load` (to Float), the
+/// interpolated value is written through `store`. Inlined per caller, so the closures cost nothing.
+@inline(__always)
+func bilinearWalk<Element>(_ out: UnsafeMutablePointer<Element>, _ input: UnsafePointer<Element>,
+                           channels: Int, inputHeight: Int, inputWidth: Int,
+                           cropTop: Int, cropLeft: Int, cropHeight: Int?, cropWidth: Int?,
+                           outputHeight: Int, outputWidth: Int,
+                           load: (Element) -> Float, store: (Float) -> Element) {
   let ch = cropHeight ?? inputHeight, cw = cropWidth ?? inputWidth
   checkResize(channels, inputHeight, inputWidth, cropTop, cropLeft, ch, cw, outputHeight, outputWidth)
   let rows = BilinearAxis(inputSize: ch, outputSize: outputHeight, offset: cropTop)
@@ -84,12 +79,11 @@ public func bilinearResize(_ out: UnsafeMutablePointer<UInt8>, _ input: UnsafePo
       for x in 0..<outputWidth {
         let a = x0s[x] * c, b = x1s[x] * c, wx = wxs[x]
         for k in 0..<c {
-          let ta = Float(top[a + k]), tb = Float(top[b + k])
-          let ba = Float(bottom[a + k]), bb = Float(bottom[b + k])
+          let ta = load(top[a + k]), tb = load(top[b + k])
+          let ba = load(bottom[a + k]), bb = load(bottom[b + k])
           let upper = ta + (tb - ta) * wx
           let lower = ba + (bb - ba) * wx
-          let v = (upper + (lower - upper) * wy).rounded(.toNearestOrAwayFromZero)
-          outRow[x * c + k] = UInt8(min(max(v, 0), 255))
+          outRow[x * c + k] = store(upper + (lower - upper) * wy)
         }
       }
     }
