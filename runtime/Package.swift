@@ -32,16 +32,18 @@ let package = Package(
                                                          "CLIKit", "FileIO"]),
 
     // MARK: Tools
-    .executableTarget(name: "nas-format-fuzz", dependencies: ["NASFormat", "CLIKit"]),
+    .target(name: "FormatFuzzing", dependencies: ["NASFormat"]),
+    .executableTarget(name: "nas-format-fuzz", dependencies: ["NASFormat", "CLIKit", "FormatFuzzing"]),
 
     // MARK: Tests
     .testTarget(name: "FileIOTests", dependencies: ["FileIO"]),
     .testTarget(name: "NASKernelsTests", dependencies: ["NASKernels"]),
-    .testTarget(name: "NASFormatTests", dependencies: ["NASFormat"]),
+    .testTarget(name: "NASFormatTests", dependencies: ["NASFormat", "FormatFuzzing"]),
     .testTarget(name: "PNGImageTests", dependencies: ["PNGImage"]),
     .testTarget(name: "ImageDatasetsTests", dependencies: ["ImageDatasets", "PNGImage"]),
     .testTarget(name: "CLIKitTests", dependencies: ["CLIKit"]),
-    .testTarget(name: "NASRuntimeTests", dependencies: ["NASRuntime", "NASFormat", "NASKernels", "PNGImage", "ImageDatasets"]),
+    .testTarget(name: "NASRuntimeTests", dependencies: ["NASRuntime", "NASFormat", "NASKernels", "PNGImage", "ImageDatasets",
+                                                       "FormatFuzzing"]),
   ],
   swiftLanguageModes: [.v5]
 )

@@ -1,4 +1,5 @@
 import CLIKit
+import FormatFuzzing
 import NASFormat
 
 /// Corrupts valid `.nasb` files many times and checks that the reader never crashes, never accepts a file it

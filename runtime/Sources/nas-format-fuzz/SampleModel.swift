@@ -1,3 +1,4 @@
+import FormatFuzzing
 import NASFormat
 
 /// A small frozen network that uses every op kind (3×10×10 input, 5 classes), with weights of `dataType`.

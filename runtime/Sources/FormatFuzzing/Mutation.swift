@@ -1,12 +1,12 @@
 import NASFormat
 
 /// SplitMix64, seeded: the same seed gives the same corruption sequence.
-struct FuzzRNG {
-  var state: UInt64
+public struct FuzzRNG {
+  public var state: UInt64
 
-  init(seed: UInt64) { state = seed }
+  public init(seed: UInt64) { state = seed }
 
-  mutating func next() -> UInt64 {
+  public mutating func next() -> UInt64 {
     state &+= 0x9E37_79B9_7F4A_7C15
     var z = state
     z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -14,21 +14,21 @@ struct FuzzRNG {
     return z ^ (z >> 31)
   }
 
-  mutating func int(below n: Int) -> Int { Int(next() % UInt64(max(n, 1))) }
+  public mutating func int(below n: Int) -> Int { Int(next() % UInt64(max(n, 1))) }
 
   /// Uniform in [0, 1).
-  mutating func float() -> Float { Float(next() >> 40) / Float(1 << 24) }
+  public mutating func float() -> Float { Float(next() >> 40) / Float(1 << 24) }
 }
 
-/// The corruptions applied to a valid file. The same set as the NASFormatTests fuzz test, plus splices.
-enum Mutation: String, CaseIterable {
+/// The corruptions the format fuzzer and the reader/loader fuzz tests apply to a valid .nasb file.
+public enum Mutation: String, CaseIterable, Sendable {
   case truncate, flipOne, flipAndFixChecksums, boundaryWord, truncateAndPatchLength, spliceAndFixChecksums
 
-  static let boundaryValues: [UInt32] = [0, 1, 2, 3, 7, 63, 64, 65, 255, 256, 0xFFFF, 0x1_0000, 0x7FFF_FFFF,
+  public static let boundaryValues: [UInt32] = [0, 1, 2, 3, 7, 63, 64, 65, 255, 256, 0xFFFF, 0x1_0000, 0x7FFF_FFFF,
                                           0x8000_0000, 0xFFFF_FFFE, 0xFFFF_FFFF, 0x7FC0_0000, 0x7F80_0000]
 
   /// A corrupted copy of `original`, and whether accepting it would be a reader bug.
-  func apply(to original: [UInt8], rng: inout FuzzRNG) -> (bytes: [UInt8], mustThrow: Bool) {
+  public func apply(to original: [UInt8], rng: inout FuzzRNG) -> (bytes: [UInt8], mustThrow: Bool) {
     var b = original
     switch self {
     case .truncate:
@@ -67,7 +67,7 @@ enum Mutation: String, CaseIterable {
 }
 
 /// Recomputes the file header CRC and every section CRC, following section lengths while they make sense.
-func fixChecksums(_ bytes: inout [UInt8]) {
+public func fixChecksums(_ bytes: inout [UInt8]) {
   guard bytes.count >= 64 else { return }
   func u32(_ o: Int) -> UInt32 { (0..<4).reduce(0) { $0 | UInt32(bytes[o + $1]) << (8 * UInt32($1)) } }
   func put(_ v: UInt32, _ o: Int) { for i in 0..<4 { bytes[o + i] = UInt8(truncatingIfNeeded: v >> (8 * UInt32(i))) } }
