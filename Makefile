@@ -4,8 +4,12 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 APT_PACKAGES := libopenblas-dev libpng-dev zlib1g-dev libonnx-dev libprotobuf-dev protobuf-compiler pkg-config dataset-fashion-mnist
-# Tuned build where the CPU has AVX2+FMA (SIMD8 FMA micro-kernels); portable build elsewhere (e.g. aarch64 has FMA anyway).
-TUNED := $(shell grep -qw avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo 2>/dev/null && echo "-Xswiftc -target-cpu -Xswiftc haswell")
+# Tuned build for the CPU it runs on: AVX-512 (SIMD16 kernels, NAS_AVX512) where /proc/cpuinfo lists avx512f,
+# AVX2+FMA (SIMD8 kernels) where it lists those, portable elsewhere (aarch64 has FMA anyway). build-portable skips it.
+TUNED := $(shell if grep -qw avx512f /proc/cpuinfo 2>/dev/null; then \
+    echo "-Xswiftc -target-cpu -Xswiftc skylake-avx512 -Xswiftc -DNAS_AVX512"; \
+  elif grep -qw avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo 2>/dev/null; then \
+    echo "-Xswiftc -target-cpu -Xswiftc haswell"; fi)
 JOBS := $(shell nproc 2>/dev/null || echo 2)
 RELEASE := -c release -j $(JOBS) $(TUNED)
 # Tests run optimised (heavy numerics) with @testable access, in their own build folder.
