@@ -15,7 +15,7 @@ RELEASE := -c release -j $(JOBS) $(TUNED)
 # Tests run optimised (heavy numerics) with @testable access, in their own build folder.
 TEST_FLAGS := -c release -j $(JOBS) -Xswiftc -enable-testing $(TUNED)
 
-.PHONY: help deps venv build build-runtime build-portable demo reproduce test test-front test-runtime bench clean
+.PHONY: help deps venv venv-tract build build-runtime build-portable demo reproduce test test-front test-runtime bench clean
 
 help:
 	@echo "make demo    - whole pipeline end to end on Fashion-MNIST"
@@ -45,6 +45,13 @@ venv:
 	  $(VENV)/bin/python -m pip install -q --disable-pip-version-check $(VENV_PACKAGES); \
 	fi
 
+## venv-tract: PyPI `tract` in .venv, only for `make bench` (optional: when pip fails, bench-runtime.json records
+## "tract": null with the reason and everything else still runs; `make test` never needs it)
+venv-tract: venv
+	@$(VENV)/bin/python -c "import tract" >/dev/null 2>&1 || \
+	  $(VENV)/bin/python -m pip install -q --disable-pip-version-check tract || \
+	  echo "tract not installed: make bench records \"tract\": null"
+
 build: deps
 	swift build $(RELEASE)
 
@@ -73,9 +80,11 @@ test-runtime:
 	cd runtime && swift build --build-tests --scratch-path .build/test $(TEST_FLAGS)
 	cd runtime && swift test --skip-build --scratch-path .build/test $(TEST_FLAGS)
 
-bench: deps venv build build-runtime
+## bench: engine benchmarks (bench-results.json), then nas-infer vs onnxruntime vs tract batch-1 latency on the
+## fixture-size and paper-size PC_DARTS networks (bench-runtime.json, bench/runtime_latency.sh)
+bench: deps venv venv-tract build build-runtime
 	.build/release/nas-bench --json bench-results.json
-	bench/runtime_vs_onnxruntime.sh
+	bench/runtime_latency.sh
 
 clean:
 	rm -rf .build runtime/.build
