@@ -3,9 +3,11 @@
 Usage: runtime_latency.py --nas-infer BIN --out bench-runtime.json [--rounds 3] NAME:ONNX:NASB:CxHxW:RUNS ...
 
 Every network is measured in rounds; a round runs the three engines one after the other (`nas-infer bench`
-as a subprocess, then onnxruntime, then tract in this process), so drift on a shared machine shows up as
-round-to-round spread instead of as a bias against one engine. Each engine's median is the median of its
-round medians, and each ratio is ours / peer on those medians; the per-round ratios are reported too.
+as a subprocess, onnxruntime and tract in this process; the order reverses every other round), so drift on a
+shared machine shows up as round-to-round spread instead of as a bias against one engine. Each engine's
+median is the median of its round medians. The headline ratio ours / peer is the median of the per-round
+ratios (each pairs measurements taken seconds apart, so one noisy burst moves one round, not the result);
+the per-round ratios and the ratio of the minima are reported too.
 
 The input is the one `nas-infer bench` uses, x[i] = (i mod 17) / 17 - 0.5 over the flat NCHW buffer
 (normalised units), so its `logits_head` can be compared with the logits of the other two engines:
@@ -72,6 +74,14 @@ def agreement(logits):
     }
 
 
+def add_ratios(result, peer):
+    """ours / peer: per round, their median (the headline), and of the minima."""
+    rounds = [o / p for o, p in zip(result["nas_infer"]["round_median_ms"], result[peer]["round_median_ms"])]
+    result[f"ratio_vs_{peer}"] = statistics.median(rounds)
+    result[f"round_ratio_vs_{peer}"] = rounds
+    result[f"min_ratio_vs_{peer}"] = result["nas_infer"]["min_ms"] / result[peer]["min_ms"]
+
+
 def summary(round_medians, round_mins):
     return {"median_ms": statistics.median(round_medians), "min_ms": min(round_mins),
             "round_median_ms": round_medians}
@@ -116,12 +126,13 @@ def bench_network(network, nas_infer, rounds, tract_state):
 
     command = [nas_infer, "bench", "--model", nasb_path, "--runs", str(runs), "--threads", "1"]
     ours, onnx_rt, tract_times = [], [], []
-    for _ in range(rounds):
-        ours.append(run_nas_infer(command))
-        times = time_calls(lambda: session.run(None, {input_name: x}), runs, warmup)
-        onnx_rt.append(times)
-        if tract_model is not None:
-            tract_times.append(time_calls(lambda: tract_model.run([x]), runs, warmup))
+    steps = [lambda: ours.append(run_nas_infer(command)),
+             lambda: onnx_rt.append(time_calls(lambda: session.run(None, {input_name: x}), runs, warmup))]
+    if tract_model is not None:
+        steps.append(lambda: tract_times.append(time_calls(lambda: tract_model.run([x]), runs, warmup)))
+    for round_index in range(rounds):
+        for step in (steps if round_index % 2 == 0 else reversed(steps)):
+            step()
 
     logits = {
         "nas_infer": np.array(ours[0]["logits_head"], dtype=np.float32),
@@ -140,20 +151,32 @@ def bench_network(network, nas_infer, rounds, tract_state):
         "nas_infer_load_ms": ours[0]["load_ms"], "nas_infer_peak_rss_kib": ours[0]["peak_rss_kib"],
         "nas_infer_op_min_ms": ours[0]["op_min_ms"],
     }
-    result["ratio_vs_onnxruntime"] = result["nas_infer"]["median_ms"] / result["onnxruntime"]["median_ms"]
-    result["round_ratio_vs_onnxruntime"] = [
-        o / r for o, r in zip(result["nas_infer"]["round_median_ms"], result["onnxruntime"]["round_median_ms"])]
+    add_ratios(result, "onnxruntime")
     if tract_model is not None:
         result["tract"] = summary([statistics.median(t) for t in tract_times], [min(t) for t in tract_times])
         result["tract"]["load_ms"] = tract_load_ms  # parse + type inference + optimisation
-        result["ratio_vs_tract"] = result["nas_infer"]["median_ms"] / result["tract"]["median_ms"]
-        result["round_ratio_vs_tract"] = [
-            o / t for o, t in zip(result["nas_infer"]["round_median_ms"], result["tract"]["round_median_ms"])]
+        add_ratios(result, "tract")
     else:
         result["ratio_vs_tract"] = None
         result["tract_unavailable"] = tract_reason
     result["agreement"] = agreement(logits)
     return result
+
+
+def progress_line(net):
+    """One human-readable line per network for stderr."""
+    def rounds(peer):
+        return "/".join(f"{r:.2f}" for r in net[f"round_ratio_vs_{peer}"])
+    line = (f"{net['name']}: nas-infer {net['nas_infer']['median_ms']:.3f} ms, onnxruntime "
+            f"{net['onnxruntime']['median_ms']:.3f} ms, ours/ort {net['ratio_vs_onnxruntime']:.2f}x "
+            f"(rounds {rounds('onnxruntime')}, mins {net['min_ratio_vs_onnxruntime']:.2f}x)")
+    if net["tract"] is None:
+        line += f"; tract n/a ({net['tract_unavailable']})"
+    else:
+        line += (f"; tract {net['tract']['median_ms']:.3f} ms, ours/tract {net['ratio_vs_tract']:.2f}x "
+                 f"(rounds {rounds('tract')}, mins {net['min_ratio_vs_tract']:.2f}x)")
+    diffs = ", ".join(f"{k} {v:.1e}" for k, v in net["agreement"]["max_abs_diff_vs_onnxruntime"].items())
+    return line + f"; max |logit diff| vs ort: {diffs}; top-1 agree: {net['agreement']['top1_agree']}"
 
 
 def file_stamp(path):
@@ -174,7 +197,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--nas-infer", required=True)
     parser.add_argument("--out", required=True)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--command", default=" ".join(sys.argv), help="command line recorded in the JSON")
     parser.add_argument("networks", nargs="+", help="NAME:ONNX:NASB:CxHxW:RUNS")
     args = parser.parse_args()
@@ -197,19 +220,13 @@ def main():
     for spec in specs:
         networks.append(bench_network(spec, args.nas_infer, args.rounds, tract_state))
         net = networks[-1]
-        tract_text = ("tract n/a" if net["tract"] is None else
-                      f"tract {net['tract']['median_ms']:.3f} ms (ours/tract {net['ratio_vs_tract']:.2f}x)")
-        print(f"{net['name']}: nas-infer {net['nas_infer']['median_ms']:.3f} ms, "
-              f"onnxruntime {net['onnxruntime']['median_ms']:.3f} ms (ours/ort {net['ratio_vs_onnxruntime']:.2f}x), "
-              f"{tract_text}; rounds ours/ort "
-              + " ".join(f"{r:.2f}" for r in net["round_ratio_vs_onnxruntime"])
-              + f"; max|dlogit| {net['agreement']['max_abs_diff_vs_onnxruntime']}, "
-              f"top-1 agree {net['agreement']['top1_agree']}", file=sys.stderr)
+        print(progress_line(networks[-1]), file=sys.stderr)
 
     report = {
         "command": args.command, "threads": 1, "rounds": args.rounds,
         "input": "x[i] = (i mod 17)/17 - 0.5 over the flat NCHW batch-1 buffer (normalised units)",
-        "median": "median of the per-round medians; min over all timed runs",
+        "median": "median of the per-round medians; min over all timed runs; ratio_vs_X: median of the per-round"
+                  " ratios ours/X; min_ratio_vs_X: ratio of the minima",
         "versions": {
             "nas_infer": file_stamp(args.nas_infer), "repository_head": repository_head(),
             "onnxruntime": ort.__version__,
