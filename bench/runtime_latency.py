@@ -209,6 +209,7 @@ def main():
         parser.error(str(error))
 
     start = time.perf_counter()
+    load_before = os.getloadavg()[0]
     tract_state = {"reason": None, "version": None}
     try:
         import tract
@@ -234,6 +235,8 @@ def main():
         },
         "networks": networks,
         "seconds": time.perf_counter() - start,
+        # 1-minute load average before and after, against os.cpu_count(): above it, runs wait for a core.
+        "load_average": [load_before, os.getloadavg()[0]], "cpus": os.cpu_count(),
     }
     if tract_state["reason"]:
         report["tract_unavailable"] = tract_state["reason"]
