@@ -108,7 +108,7 @@ def run_nas_infer(command):
     return json.loads(done.stdout)
 
 
-def bench_network(network, nas_infer, rounds, tract_state):
+def bench_network(network, nas_infer, baseline, rounds, tract_state):
     name, onnx_path, nasb_path, shape_text, shape, runs = network
     warmup = max(5, runs // 10)
     x = fixed_input(shape)
@@ -125,11 +125,14 @@ def bench_network(network, nas_infer, rounds, tract_state):
     tract_load_ms = (time.perf_counter() - start) * 1000
 
     command = [nas_infer, "bench", "--model", nasb_path, "--runs", str(runs), "--threads", "1"]
-    ours, onnx_rt, tract_times = [], [], []
+    baseline_command = [baseline] + command[1:] if baseline else None
+    ours, before, onnx_rt, tract_times = [], [], [], []
     steps = [lambda: ours.append(run_nas_infer(command)),
              lambda: onnx_rt.append(time_calls(lambda: session.run(None, {input_name: x}), runs, warmup))]
     if tract_model is not None:
         steps.append(lambda: tract_times.append(time_calls(lambda: tract_model.run([x]), runs, warmup)))
+    if baseline_command:
+        steps.insert(1, lambda: before.append(run_nas_infer(baseline_command)))
     for round_index in range(rounds):
         for step in (steps if round_index % 2 == 0 else reversed(steps)):
             step()
@@ -151,6 +154,12 @@ def bench_network(network, nas_infer, rounds, tract_state):
         "nas_infer_load_ms": ours[0]["load_ms"], "nas_infer_peak_rss_kib": ours[0]["peak_rss_kib"],
         "nas_infer_op_min_ms": ours[0]["op_min_ms"],
     }
+    if baseline_command:
+        logits["nas_infer_baseline"] = np.array(before[0]["logits_head"], dtype=np.float32)
+        result["nas_infer_baseline"] = summary([b["median_ms"] for b in before], [b["min_ms"] for b in before])
+        result["nas_infer_baseline_command"] = " ".join(baseline_command)
+        result["nas_infer_baseline_op_min_ms"] = before[0]["op_min_ms"]
+        add_ratios(result, "nas_infer_baseline")
     add_ratios(result, "onnxruntime")
     if tract_model is not None:
         result["tract"] = summary([statistics.median(t) for t in tract_times], [min(t) for t in tract_times])
@@ -176,6 +185,9 @@ def progress_line(net):
         line += (f"; tract {net['tract']['median_ms']:.3f} ms, ours/tract {net['ratio_vs_tract']:.2f}x "
                  f"(rounds {rounds('tract')}, mins {net['min_ratio_vs_tract']:.2f}x)")
     diffs = ", ".join(f"{k} {v:.1e}" for k, v in net["agreement"]["max_abs_diff_vs_onnxruntime"].items())
+    if "nas_infer_baseline" in net:
+        line += (f"; baseline nas-infer {net['nas_infer_baseline']['median_ms']:.3f} ms, ours/baseline "
+                 f"{net['ratio_vs_nas_infer_baseline']:.2f}x (rounds {rounds('nas_infer_baseline')})")
     return line + f"; max |logit diff| vs ort: {diffs}; top-1 agree: {net['agreement']['top1_agree']}"
 
 
@@ -196,6 +208,7 @@ def repository_head():
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--nas-infer", required=True)
+    parser.add_argument("--baseline", help="another nas-infer, measured in the same rounds (ours / baseline)")
     parser.add_argument("--out", required=True)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--command", default=" ".join(sys.argv), help="command line recorded in the JSON")
@@ -219,7 +232,7 @@ def main():
 
     networks = []
     for spec in specs:
-        networks.append(bench_network(spec, args.nas_infer, args.rounds, tract_state))
+        networks.append(bench_network(spec, args.nas_infer, args.baseline, args.rounds, tract_state))
         net = networks[-1]
         print(progress_line(networks[-1]), file=sys.stderr)
 
@@ -229,7 +242,8 @@ def main():
         "median": "median of the per-round medians; min over all timed runs; ratio_vs_X: median of the per-round"
                   " ratios ours/X; min_ratio_vs_X: ratio of the minima",
         "versions": {
-            "nas_infer": file_stamp(args.nas_infer), "repository_head": repository_head(),
+            "nas_infer": file_stamp(args.nas_infer),
+            "nas_infer_baseline": file_stamp(args.baseline) if args.baseline else None, "repository_head": repository_head(),
             "onnxruntime": ort.__version__,
             "tract": tract_state["version"], "numpy": np.__version__, "python": platform.python_version(),
         },

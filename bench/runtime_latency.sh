@@ -5,7 +5,8 @@
 #   paper size:   PC_DARTS C=36 L=20 on 3×32×32 (one epoch on 8 synthetic CIFAR-10 records: there is no
 #                 CIFAR-10 here, and latency does not depend on the weight values).
 # Checkpoints are cached in $BENCH_OUT; both networks are re-exported (fp32) on every run. Writes bench-runtime.json.
-# ROUNDS (default 5), RUNS_SMALL (300), RUNS_LARGE (50) override the measurement sizes.
+# ROUNDS (default 5), RUNS_SMALL (300), RUNS_LARGE (50) override the measurement sizes; BASELINE_RTBIN=DIR adds
+# DIR/nas-infer to the same rounds (before/after kernels: ratio_vs_nas_infer_baseline).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-.build/release}
@@ -39,8 +40,10 @@ fi
 "$BIN/nas-export" --from "$OUT/c16l8/model.ckpt" "$OUT/c16l8.onnx" > /dev/null
 "$BIN/nas-export" --from "$OUT/c36l20/model.ckpt" "$OUT/c36l20.onnx" > /dev/null
 
-"$PY" bench/runtime_latency.py --nas-infer "$RTBIN/nas-infer" --out bench-runtime.json --rounds "${ROUNDS:-5}" \
-  --command "BIN=$BIN RTBIN=$RTBIN bench/runtime_latency.sh" \
+baseline=()
+if [ -n "${BASELINE_RTBIN:-}" ]; then baseline=(--baseline "$BASELINE_RTBIN/nas-infer"); fi
+"$PY" bench/runtime_latency.py --nas-infer "$RTBIN/nas-infer" "${baseline[@]}" --out bench-runtime.json \
+  --rounds "${ROUNDS:-5}" --command "BIN=$BIN RTBIN=$RTBIN BASELINE_RTBIN=${BASELINE_RTBIN:-} bench/runtime_latency.sh" \
   "PC_DARTS C16 L8:$OUT/c16l8.onnx:$OUT/c16l8.nasb:1x28x28:${RUNS_SMALL:-300}" \
   "PC_DARTS C36 L20:$OUT/c36l20.onnx:$OUT/c36l20.nasb:3x32x32:${RUNS_LARGE:-50}" > /dev/null
 echo "bench-runtime.json written ($((SECONDS - start)) s)"
