@@ -7,20 +7,27 @@ public enum WeightPrecision: String, CaseIterable, Sendable {
   /// IEEE binary16 for every tensor (weights and folded biases).
   case fp16
   /// Symmetric int8 with one scale per output channel for conv weights; folded biases in fp16; the first conv
-  /// and the classifier (the layers most sensitive to quantisation) stay fp32, weights and biases.
+  /// and the classifier (the layers most sensitive to quantisation) stay fp32, weights and biases, unless
+  /// `compactWriter(precision:quantizeEnds:)` is asked to quantise them too.
   case int8
 }
 
 extension FrozenGraph {
   /// The graph as a compact-format writer (runtime/FORMAT.md): same ops, same value ids, tensors in graph order.
   /// `write(toPath:)` or `serialized()` on the result validates and encodes it.
-  public func compactWriter(precision: WeightPrecision = .fp32) throws(FormatError) -> CompactModelWriter {
+  ///
+  /// - Parameter quantizeEnds: with `.int8`, store the stem conv and the classifier as int8 / fp16 like every
+  ///   other layer (about 4.5 kB less for a C=8 network); check the agreement report before shipping such a file.
+  public func compactWriter(precision: WeightPrecision = .fp32,
+                            quantizeEnds: Bool = false) throws(FormatError) -> CompactModelWriter {
     var writer = CompactModelWriter(header: ModelHeader(
       inputChannels: inputShape[0], inputHeight: inputShape[1], inputWidth: inputShape[2], classNames: classNames,
       mean: mean, std: std))
     for entry in metadata { writer.setMetadata(entry.value, forKey: entry.key) }
-    writer.setMetadata(precision.rawValue, forKey: "precision")
-    let keepFP32 = precision == .int8 ? firstAndLastLayerTensors : []
+    writer.setMetadata(precision == .int8 && quantizeEnds ? "int8 (stem and classifier too)" : precision.rawValue,
+                       forKey: "precision")
+    let keepFP32 = precision == .int8 && !quantizeEnds ? firstAndLastLayerTensors : []
+    let biases = biasesFollowingTheirWeight
     for (i, t) in tensors.enumerated() {
       let isWeight = t.shape.count >= 2
       let type: TensorDataType
@@ -29,7 +36,9 @@ extension FrozenGraph {
       case .fp16: type = .float16
       case .int8: type = keepFP32.contains(i) ? .float32 : isWeight ? .int8 : .float16
       }
-      try writer.addTensor(name: t.name, shape: t.shape, values: t.values, dataType: type)
+      // A reduced-precision bias shares its weight's 64-byte aligned block (fp32 must stay aligned for in-place use).
+      let packed = type != .float32 && biases.contains(i)
+      try writer.addTensor(name: t.name, shape: t.shape, values: t.values, dataType: type, packed: packed)
     }
     for node in nodes { writer.addOp(GraphOp(node.kind, inputs: node.inputs, output: node.output, tensors: node.tensors)) }
     writer.outputValue = output
@@ -42,6 +51,18 @@ extension FrozenGraph {
     if let first = nodes.first(where: { $0.inputs.contains(0) && !$0.tensors.isEmpty }) { keep.formUnion(first.tensors) }
     if let last = nodes.last(where: { $0.output == output }) { keep.formUnion(last.tensors) }
     return keep
+  }
+
+  /// Tensor indices of conv / gemm biases stored right after their node's weight (packing candidates).
+  var biasesFollowingTheirWeight: Set<Int> {
+    var found = Set<Int>()
+    for node in nodes where node.tensors.count == 2 && node.tensors[1] == node.tensors[0] + 1 {
+      switch node.kind {
+      case .conv, .gemm: found.insert(node.tensors[1])
+      default: break
+      }
+    }
+    return found
   }
 
   /// The graph stored in a compact file, weights decoded to fp32 (fp16 widened, int8 dequantised), so the

@@ -19,7 +19,8 @@ enum ExportCommand {
       Without --from, the checkpoint is runs/*/model.ckpt when exactly one exists.
       With --precision fp16 or int8 the top-1 agreement and the largest logit difference against fp32 are reported
       on the first --samples test images of --data (default: the data source recorded in the checkpoint), or on
-      fixed-seed normal inputs with --data none.
+      fixed-seed normal inputs with --data none. With int8 the stem conv and the classifier are quantised too when
+      that keeps the top-1 agreement at or above --min-agreement; otherwise they stay fp32.
       Example: nas-export --from runs/train1/model.ckpt --precision int8 out/model.onnx
       """,
     options: [
@@ -28,6 +29,7 @@ enum ExportCommand {
       .value("opset", placeholder: "n", default: "17", help: "ONNX opset: 17 | 13"),
       .value("compact", placeholder: "path", help: "Compact model path (default: the ONNX path with .nasb)"),
       .value("samples", placeholder: "n", default: "256", help: "Inputs for the fp16/int8 agreement report"),
+      .value("min-agreement", placeholder: "x", default: "0.99", help: "int8: quantise the stem and classifier too if top-1 agreement stays ≥ x (1.01 = never)"),
       .value("data", placeholder: "source", help: "Images for the agreement report: fashion-mnist | cifar10:DIR | folder:DIR | none (default: the checkpoint's data)"),
       .flag("json", help: "Print one JSON object describing what was written"),
     ],
@@ -55,16 +57,29 @@ enum ExportCommand {
       throw CLIError.failure("cannot export: " + (reason.contains(checkpointPath) ? reason : "\(checkpointPath): \(reason)"))
     }
     let onnxBytes = try ONNXWriter.serialize(graph, opset: opset)
-    let compactBytes = try graph.compactWriter(precision: precision).serialized()
+    let minimumAgreement = try args.double("min-agreement")
+    guard minimumAgreement >= 0 else { throw args.usageError("--min-agreement must be at least 0") }
 
+    var compactBytes = try graph.compactWriter(precision: precision).serialized()
     var report: PrecisionReport? = nil
     var reportKind = ""
+    var quantizedEnds = false
     if precision != .fp32 {
-      let stored = FrozenGraph(compactModel: try CompactModelReader.parse(compactBytes))
       let source = args.value("data") ?? description.extra["data"] ?? "none"
       let (inputs, kind) = try agreementInputs(source: source, graph: graph, samples: samples)
-      report = PrecisionReport(reference: graph, candidate: stored, inputs: inputs)
       reportKind = kind
+      func agreement(_ bytes: [UInt8]) throws -> PrecisionReport {
+        PrecisionReport(reference: graph, candidate: FrozenGraph(compactModel: try CompactModelReader.parse(bytes)),
+                        inputs: inputs)
+      }
+      if precision == .int8 && minimumAgreement <= 1 {
+        let smaller = try graph.compactWriter(precision: .int8, quantizeEnds: true).serialized()
+        let candidate = try agreement(smaller)
+        if candidate.top1Agreement >= minimumAgreement {
+          (compactBytes, report, quantizedEnds) = (smaller, candidate, true)
+        }
+      }
+      if report == nil { report = try agreement(compactBytes) }
     }
 
     try makeDirectories(parentDirectory(of: onnxPath))
@@ -89,6 +104,9 @@ enum ExportCommand {
         object["top1_agreement"] = .double(report.top1Agreement)
         object["max_logit_difference"] = .double(Double(report.maxLogitDifference))
       }
+      if precision == .int8 {
+        object["int8_stem_and_classifier"] = .bool(quantizedEnds)
+      }
       print(JSONValue.object(object).jsonText)
     } else {
       print("froze \(checkpointPath): \(graph.nodes.count) nodes, \(graph.weightCount) weights")
@@ -98,6 +116,10 @@ enum ExportCommand {
       if let report {
         print("\(precision.rawValue) vs fp32 on \(report.samples) \(reportKind): top-1 agreement "
               + "\(NumberFormat.percent(report.top1Agreement)), max logit difference \(report.maxLogitDifference)")
+      }
+      if precision == .int8 {
+        print(quantizedEnds ? "stem and classifier quantised too (agreement ≥ \(minimumAgreement))"
+                            : "stem and classifier kept in fp32 (agreement with them in int8 was below \(minimumAgreement))")
       }
     }
   }

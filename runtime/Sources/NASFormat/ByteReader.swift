@@ -45,6 +45,35 @@ struct ByteReader {
 
   mutating func f32() throws(FormatError) -> Float { Float(bitPattern: try u32()) }
 
+  /// A ULEB128 varint of a `u32` field (format 1.1 compact tables): 1 to 5 bytes, 7 value bits each, least
+  /// significant group first, high bit = more follows. Rejects values above 2^32 − 1 and non-minimal encodings
+  /// (a last byte of 0 after the first), so every value has exactly one encoding.
+  mutating func varint() throws(FormatError) -> UInt32 {
+    var value: UInt32 = 0
+    for i in 0..<5 {
+      let byte = try u8()
+      if i == 4 && byte > 0x0F {
+        throw .badVarint(section: section, reason: "more than 32 bits")
+      }
+      value |= UInt32(byte & 0x7F) << (7 * UInt32(i))
+      if byte & 0x80 == 0 {
+        if i > 0 && byte == 0 { throw .badVarint(section: section, reason: "non-minimal encoding") }
+        return value
+      }
+    }
+    throw .badVarint(section: section, reason: "more than 32 bits")  // unreachable: the 5th byte is ≤ 0x0F
+  }
+
+  /// A varint count, checked against `limit` before anything is allocated for it.
+  mutating func varintCount(_ field: String, limit: Int) throws(FormatError) -> Int {
+    let value = Int(try varint())
+    guard value <= limit else { throw .limitExceeded(field: field, value: value, limit: limit) }
+    return value
+  }
+
+  /// An IEEE binary16 value, widened exactly.
+  mutating func f16() throws(FormatError) -> Float { float16ToFloat(try u16()) }
+
   /// A count field, checked against `limit` before anything is allocated for it.
   mutating func count(_ field: String, limit: Int) throws(FormatError) -> Int {
     let value = Int(try u32())
@@ -88,6 +117,26 @@ struct ByteWriter {
   mutating func i32(_ v: Int) { u32(UInt32(bitPattern: Int32(v))) }
   mutating func f32(_ v: Float) { u32(v.bitPattern) }
   mutating func count(_ v: Int) { u32(UInt32(v)) }
+
+  /// ULEB128 (see `ByteReader.varint()`); `v` must be in 0 ... 2^32 − 1.
+  mutating func varint(_ v: Int) {
+    precondition(v >= 0 && v <= Int(UInt32.max), "varint \(v) out of the u32 range")
+    var rest = UInt32(v)
+    while rest >= 0x80 {
+      bytes.append(UInt8(truncatingIfNeeded: rest) | 0x80)
+      rest >>= 7
+    }
+    bytes.append(UInt8(rest))
+  }
+
+  /// A varint length followed by the UTF-8 bytes.
+  mutating func varintString<S: Collection>(_ utf8: S) where S.Element == UInt8 {
+    varint(utf8.count)
+    bytes.append(contentsOf: utf8)
+  }
+
+  /// IEEE binary16, rounded to nearest even.
+  mutating func f16(_ v: Float) { u16(Float16(v).bitPattern) }
 
   mutating func string(_ s: String) {
     count(s.utf8.count)

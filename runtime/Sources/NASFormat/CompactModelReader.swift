@@ -74,14 +74,23 @@ private struct Parser {
   mutating func run() throws(FormatError) -> CompactModel {
     try readFileHeaderAndSections()
     guard let headRange = sections[SectionTag.header] else { throw .missingSection(tag: SectionTag.header) }
-    guard let tableRange = sections[SectionTag.tensorTable] else { throw .missingSection(tag: SectionTag.tensorTable) }
-    guard let graphRange = sections[SectionTag.graph] else { throw .missingSection(tag: SectionTag.graph) }
     guard let dataRange = sections[SectionTag.data] else { throw .missingSection(tag: SectionTag.data) }
-
     let header = try readHeader(headRange)
     let metadata = try sections[SectionTag.metadata].map { (r) throws(FormatError) in try readMetadata(r) } ?? []
-    let tensors = try readTensorTable(tableRange)
-    let graph = try readGraph(graphRange)
+    let tensors: [TensorDescriptor]
+    switch (sections[SectionTag.tensorTable], sections[SectionTag.compactTensorTable]) {
+    case let (range?, nil): tensors = try readTensorTable(range)
+    case let (nil, range?): tensors = try readCompactTensorTable(range, data: dataRange)
+    case (nil, nil): throw .missingSection(tag: SectionTag.tensorTable)
+    case (_?, _?): throw .duplicateSection(tag: "\(SectionTag.tensorTable)/\(SectionTag.compactTensorTable)")
+    }
+    let graph: ModelGraph
+    switch (sections[SectionTag.graph], sections[SectionTag.compactGraph]) {
+    case let (range?, nil): graph = try readGraph(range)
+    case let (nil, range?): graph = try readCompactGraph(range)
+    case (nil, nil): throw .missingSection(tag: SectionTag.graph)
+    case (_?, _?): throw .duplicateSection(tag: "\(SectionTag.graph)/\(SectionTag.compactGraph)")
+    }
 
     try ModelValidation.validateHeader(header)
     try ModelValidation.validateMetadata(metadata)
@@ -156,8 +165,11 @@ private struct Parser {
       }
       guard index < sectionCount - 1 else { throw .missingSection(tag: SectionTag.end) }
 
+      // The compact tables are known from 1.1 on; a file stamped 1.0 that holds them is treated like a 1.0 reader would.
+      let compactTag = tag == SectionTag.compactTensorTable || tag == SectionTag.compactGraph
       switch tag {
-      case SectionTag.header, SectionTag.metadata, SectionTag.tensorTable, SectionTag.graph, SectionTag.data:
+      case SectionTag.header, SectionTag.metadata, SectionTag.tensorTable, SectionTag.graph, SectionTag.data,
+           _ where compactTag && version.minor >= 1:
         guard sections[tag] == nil else { throw .duplicateSection(tag: tag) }
         sections[tag] = payloadStart..<payloadEnd
       default:
@@ -254,6 +266,125 @@ private struct Parser {
     return tensors
   }
 
+  /// `TTBV` (1.1): offsets are implied, so the DATA payload range is needed to place the tensors.
+  func readCompactTensorTable(_ range: Range<Int>, data: Range<Int>) throws(FormatError) -> [TensorDescriptor] {
+    let section = SectionTag.compactTensorTable
+    var r = ByteReader(base: base, start: range.lowerBound, end: range.upperBound, section: section)
+    let count = try r.varintCount("tensor count", limit: FormatLimits.maxTensorCount)
+    let minimumRecord = 6  // shared prefix, suffix length, type, rank, flags, one dim
+    guard minimumRecord * count <= r.remaining else {
+      throw .recordOverrun(section: section, expected: minimumRecord * count, actual: r.remaining)
+    }
+    var tensors: [TensorDescriptor] = []
+    tensors.reserveCapacity(count)
+    var previous: [UInt8] = []
+    var dataEnd = data.lowerBound  // end of the previous tensor's bytes
+    for index in 0..<count {
+      let shared = Int(try r.varint())
+      guard shared <= previous.count else {
+        throw .badShape(tensor: "#\(index)", shape: [],
+                        reason: "name shares \(shared) bytes with a \(previous.count)-byte previous name")
+      }
+      let suffixLength = try r.varintCount("tensor name length", limit: FormatLimits.maxNameLength - shared)
+      let suffixStart = try r.take(suffixLength)
+      var nameBytes = Array(previous[0..<shared])
+      nameBytes.append(contentsOf: UnsafeRawBufferPointer(start: base + suffixStart, count: suffixLength))
+      guard let name = String(validating: nameBytes, as: UTF8.self) else { throw .invalidString(field: "tensor name") }
+      previous = nameBytes
+      let code = try r.u8()
+      guard let dataType = TensorDataType(rawValue: code) else {
+        throw .unknownDataType(tensor: name, code: Int(code))
+      }
+      let rank = Int(try r.u8())
+      let flags = try r.u8()
+      guard flags & ~1 == 0 else { throw .nonZeroReserved(field: "tensor '\(name)' flags \(flags)") }
+      guard (1...FormatLimits.maxTensorRank).contains(rank) else {
+        throw .badShape(tensor: name, shape: [], reason: "rank \(rank) is not in 1...\(FormatLimits.maxTensorRank)")
+      }
+      var shape: [Int] = []
+      for _ in 0..<rank { shape.append(Int(try r.varint())) }
+      guard shape.allSatisfy({ $0 >= 1 }), let elements = checkedProduct(shape),
+            elements <= FormatLimits.maxElementCount else {
+        throw .badShape(tensor: name, shape: shape, reason: "dimensions must be ≥ 1, at most \(FormatLimits.maxElementCount) elements")
+      }
+      var scales: [Float] = []
+      if dataType == .int8 {
+        let channels = shape[0]
+        guard channels <= r.remaining / 2 else {
+          throw .recordOverrun(section: section, expected: 2 * channels, actual: r.remaining)
+        }
+        scales.reserveCapacity(channels)
+        for _ in 0..<channels { scales.append(try r.f16()) }
+      }
+      // Implied placement: packed tensors follow the previous one directly, the others start at a multiple of 64.
+      // dataEnd ≤ 2^32 and byteLength < 2^33, so nothing here overflows.
+      let packed = flags & 1 != 0
+      if packed && (index == 0 || dataType == .float32) {
+        throw .badShape(tensor: name, shape: shape,
+                        reason: index == 0 ? "the first tensor cannot be packed" : "an fp32 tensor cannot be packed")
+      }
+      let offset = packed ? dataEnd : alignUp(dataEnd)
+      let byteLength = elements * dataType.byteSize
+      guard offset + byteLength <= data.upperBound else {
+        throw .badOffset(tensor: name, offset: offset, length: byteLength)
+      }
+      dataEnd = offset + byteLength
+      tensors.append(TensorDescriptor(name: name, dataType: dataType, shape: shape, offset: offset,
+                                      byteLength: byteLength, scales: scales, packed: packed))
+    }
+    try r.finish(allowTrailing: allowTrailing)
+    // The DATA payload ends with the last tensor (a newer minor may add bytes after it).
+    if dataEnd != data.upperBound && !allowTrailing {
+      throw .unexpectedBytes(section: SectionTag.data, count: data.upperBound - dataEnd)
+    }
+    return tensors
+  }
+
+  /// `GRPV` (1.1): the `GRPH` record with varint fields; the attribute words are decoded by the same `readKind`.
+  func readCompactGraph(_ range: Range<Int>) throws(FormatError) -> ModelGraph {
+    let section = SectionTag.compactGraph
+    var r = ByteReader(base: base, start: range.lowerBound, end: range.upperBound, section: section)
+    let valueCount = try r.varintCount("value count", limit: FormatLimits.maxValueCount)
+    let outputValue = Int(try r.varint())
+    let opCount = try r.varintCount("op count", limit: FormatLimits.maxOpCount)
+    guard 5 * opCount <= r.remaining else {  // code, three counts, attribute count: ≥ 5 bytes per op
+      throw .recordOverrun(section: section, expected: 5 * opCount, actual: r.remaining)
+    }
+    var ops: [GraphOp] = []
+    ops.reserveCapacity(opCount)
+    var words: [UInt32] = []
+    for index in 0..<opCount {
+      let code = Int(try r.varint())
+      let inputCount = try r.varintCount("op \(index) inputs", limit: 255)
+      let outputCount = try r.varintCount("op \(index) outputs", limit: 255)
+      let tensorCount = try r.varintCount("op \(index) tensors", limit: 255)
+      var inputs: [Int] = [], outputs: [Int] = [], tensors: [Int] = []
+      for _ in 0..<inputCount { inputs.append(Int(try r.varint())) }
+      for _ in 0..<outputCount { outputs.append(Int(try r.varint())) }
+      for _ in 0..<tensorCount { tensors.append(Int(try r.varint())) }
+      let wordCount = try r.varintCount("op \(index) attribute words", limit: FormatLimits.maxAttributeWords)
+      guard wordCount <= r.remaining else {
+        throw .recordOverrun(section: section, expected: wordCount, actual: r.remaining)
+      }
+      words.removeAll(keepingCapacity: true)
+      for _ in 0..<wordCount { words.append(try r.varint()) }
+      // The words as the little-endian attribute block of a GRPH op (little-endian host).
+      var result: Result<OpKind, FormatError> = .failure(.unknownOpKind(op: index, code: code))
+      words.withUnsafeBytes { block in
+        var a = ByteReader(base: block.baseAddress ?? UnsafeRawPointer(bitPattern: 64)!, start: 0, end: block.count,
+                           section: "\(section) op \(index) attributes")
+        result = Result { () throws(FormatError) -> OpKind in
+          let kind = try readKind(code: code, op: index, attributes: &a)
+          try a.finish(allowTrailing: allowTrailing)
+          return kind
+        }
+      }
+      ops.append(GraphOp(try result.get(), inputs: inputs, outputs: outputs, tensors: tensors))
+    }
+    try r.finish(allowTrailing: allowTrailing)
+    return ModelGraph(valueCount: valueCount, outputValue: outputValue, ops: ops)
+  }
+
   func readGraph(_ range: Range<Int>) throws(FormatError) -> ModelGraph {
     var r = ByteReader(base: base, start: range.lowerBound, end: range.upperBound, section: SectionTag.graph)
     let valueCount = try r.count("value count", limit: FormatLimits.maxValueCount)
@@ -329,10 +460,12 @@ private struct Parser {
 
   // MARK: Data
 
-  /// Every tensor is 64-byte aligned, inside the DATA payload, and no two tensors overlap.
+  /// Every tensor that is not packed is 64-byte aligned, inside the DATA payload, and no two tensors overlap.
   func checkDataRanges(_ tensors: [TensorDescriptor], data: Range<Int>) throws(FormatError) {
     for t in tensors {
-      guard t.offset % FormatLayout.alignment == 0 else { throw .misaligned(tensor: t.name, offset: t.offset) }
+      guard t.packed || t.offset % FormatLayout.alignment == 0 else {
+        throw .misaligned(tensor: t.name, offset: t.offset)
+      }
       // offset and length are each ≤ 2^32 (checked when read), so the sum cannot overflow.
       guard t.offset >= data.lowerBound, t.offset + t.byteLength <= data.upperBound else {
         throw .badOffset(tensor: t.name, offset: t.offset, length: t.byteLength)

@@ -1,5 +1,8 @@
 /// Builds a `.nasb` file: header, metadata, tensors (encoded as fp32, fp16 or int8 when added) and the op list.
 ///
+/// `encoding` picks the table sections: `.compact` (default, format 1.1 `TTBV` + `GRPV`) or `.plain` (`TTAB` +
+/// `GRPH`, readable by 1.0 readers). The file is stamped with `FormatVersion.current` either way.
+///
 /// The writer runs the same validation as the reader before it emits anything, so `serialized()` either throws
 /// a `FormatError` or returns bytes that `CompactModelReader` accepts.
 ///
@@ -18,6 +21,8 @@ public struct CompactModelWriter: Sendable {
   public var ops: [GraphOp] = []
   /// The value holding the logits.
   public var outputValue: Int = 0
+  /// Which tensor table and op list sections to write.
+  public var encoding: TableEncoding = .compact
   /// Descriptors of the tensors added so far (offsets are assigned by `serialized()`).
   public private(set) var tensors: [TensorDescriptor] = []
   /// Encoded bytes of each tensor, parallel to `tensors`.
@@ -29,15 +34,22 @@ public struct CompactModelWriter: Sendable {
 
   /// Encodes `values` (row-major, `shape`) as `dataType` and returns the new tensor's index for `GraphOp.tensors`.
   ///
-  /// Throws `.badShape` if the count does not match, `.nonFiniteValue` for NaN/infinity (or fp16 overflow),
-  /// `.duplicateName` if `name` is taken.
+  /// With `packed`, the compact encoding stores the tensor right after the previous one's bytes instead of at
+  /// the next multiple of 64 (one aligned block for a conv's int8 weight and fp16 bias); `.plain` ignores it.
+  ///
+  /// Throws `.badShape` if the count does not match or an fp32 (or the first) tensor is packed,
+  /// `.nonFiniteValue` for NaN/infinity (or fp16 overflow), `.duplicateName` if `name` is taken.
   @discardableResult
-  public mutating func addTensor(name: String, shape: [Int], values: [Float],
-                                 dataType: TensorDataType = .float32) throws(FormatError) -> Int {
+  public mutating func addTensor(name: String, shape: [Int], values: [Float], dataType: TensorDataType = .float32,
+                                 packed: Bool = false) throws(FormatError) -> Int {
     guard !tensors.contains(where: { $0.name == name }) else { throw .duplicateName(field: "tensor name", name: name) }
+    guard !packed || (dataType != .float32 && !tensors.isEmpty) else {
+      throw .badShape(tensor: name, shape: shape,
+                      reason: tensors.isEmpty ? "the first tensor cannot be packed" : "an fp32 tensor cannot be packed")
+    }
     let (bytes, scales) = try TensorEncoding.encode(values, shape: shape, as: dataType, name: name)
     tensors.append(TensorDescriptor(name: name, dataType: dataType, shape: shape, offset: 0,
-                                    byteLength: bytes.count, scales: scales))
+                                    byteLength: bytes.count, scales: scales, packed: packed))
     tensorBytes.append(bytes)
     return tensors.count - 1
   }
@@ -78,11 +90,12 @@ public struct CompactModelWriter: Sendable {
       }
     }
 
+    let compact = encoding == .compact
     let head = headerPayload()
     let meta = metadataPayload()
-    let graphBytes = graphPayload(graph)
+    let graphBytes = compact ? compactGraphPayload(graph) : graphPayload(graph)
     // The tensor table has a fixed size whatever the offsets, so lay out once with placeholders, then for real.
-    let tableSize = tensorTablePayload(tensors).count
+    let tableSize = compact ? compactTensorTablePayload(tensors).count : tensorTablePayload(tensors).count
     var offset = FormatLayout.fileHeaderSize
     for size in [head.count, meta.count, tableSize, graphBytes.count] {
       offset = alignUp(offset + FormatLayout.sectionHeaderSize + size)
@@ -91,7 +104,8 @@ public struct CompactModelWriter: Sendable {
     var placed = tensors
     var dataEnd = dataSectionStart + FormatLayout.sectionHeaderSize
     for i in placed.indices {
-      dataEnd = alignUp(dataEnd)
+      if !compact { placed[i].packed = false }
+      if !placed[i].packed { dataEnd = alignUp(dataEnd) }
       placed[i].offset = dataEnd
       dataEnd += placed[i].byteLength
     }
@@ -113,8 +127,13 @@ public struct CompactModelWriter: Sendable {
 
     appendSection(&out, SectionTag.header, flags: 0, head)
     appendSection(&out, SectionTag.metadata, flags: FormatLayout.skippableFlag, meta)
-    appendSection(&out, SectionTag.tensorTable, flags: 0, tensorTablePayload(placed))
-    appendSection(&out, SectionTag.graph, flags: 0, graphBytes)
+    if compact {
+      appendSection(&out, SectionTag.compactTensorTable, flags: 0, compactTensorTablePayload(placed))
+      appendSection(&out, SectionTag.compactGraph, flags: 0, graphBytes)
+    } else {
+      appendSection(&out, SectionTag.tensorTable, flags: 0, tensorTablePayload(placed))
+      appendSection(&out, SectionTag.graph, flags: 0, graphBytes)
+    }
     precondition(out.bytes.count == dataSectionStart, "section layout drifted: \(out.bytes.count) != \(dataSectionStart)")
     var data = ByteWriter()
     data.bytes.reserveCapacity(dataEnd - dataSectionStart)
@@ -177,6 +196,48 @@ public struct CompactModelWriter: Sendable {
       w.u64(UInt64(t.offset))
       w.u64(UInt64(t.byteLength))
       for s in t.scales { w.f32(s) }
+    }
+    return w.bytes
+  }
+
+  /// `TTBV` (FORMAT.md §5.3): varints, names sharing a prefix with the previous name, fp16 scales, no offsets.
+  private func compactTensorTablePayload(_ table: [TensorDescriptor]) -> [UInt8] {
+    var w = ByteWriter()
+    w.varint(table.count)
+    var previous: [UInt8] = []
+    for t in table {
+      let name = Array(t.name.utf8)
+      var shared = 0
+      while shared < min(name.count, previous.count) && name[shared] == previous[shared] { shared += 1 }
+      w.varint(shared)
+      w.varintString(name[shared...])
+      w.u8(t.dataType.rawValue)
+      w.u8(UInt8(t.shape.count))
+      w.u8(t.packed ? 1 : 0)
+      for d in t.shape { w.varint(d) }
+      for s in t.scales { w.f16(s) }  // exact: the encoder rounds int8 scales to fp16 values
+      previous = name
+    }
+    return w.bytes
+  }
+
+  /// `GRPV` (FORMAT.md §6.1): the `GRPH` fields as varints, attributes as a word count and varint words.
+  private func compactGraphPayload(_ graph: ModelGraph) -> [UInt8] {
+    var w = ByteWriter()
+    w.varint(graph.valueCount)
+    w.varint(graph.outputValue)
+    w.varint(graph.ops.count)
+    for op in graph.ops {
+      let attributes = attributeWords(op.kind)
+      w.varint(op.kind.code)
+      w.varint(op.inputs.count)
+      w.varint(op.outputs.count)
+      w.varint(op.tensors.count)
+      for v in op.inputs { w.varint(v) }
+      for v in op.outputs { w.varint(v) }
+      for t in op.tensors { w.varint(t) }
+      w.varint(attributes.count)
+      for a in attributes { w.varint(Int(a)) }
     }
     return w.bytes
   }

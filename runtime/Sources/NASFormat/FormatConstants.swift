@@ -3,6 +3,9 @@
 #endif
 
 /// A format version: readers reject an unknown major; a newer minor is read if every unknown section is skippable.
+///
+/// 1.1 added the compact tables `TTBV` and `GRPV` (varint records, fp16 int8 scales, packed tensors); a 1.0 reader
+/// rejects a file that uses them as an unknown non-skippable section and reads every other 1.1 file.
 public struct FormatVersion: Equatable, Comparable, Sendable, CustomStringConvertible {
   public var major: Int
   public var minor: Int
@@ -13,7 +16,7 @@ public struct FormatVersion: Equatable, Comparable, Sendable, CustomStringConver
   }
 
   /// The version this library writes and fully understands.
-  public static let current = FormatVersion(major: 1, minor: 0)
+  public static let current = FormatVersion(major: 1, minor: 1)
 
   public static func < (a: FormatVersion, b: FormatVersion) -> Bool {
     (a.major, a.minor) < (b.major, b.minor)
@@ -38,6 +41,15 @@ public enum FormatLayout {
   public static let skippableFlag: UInt32 = 1
 }
 
+/// How the writer encodes the tensor table and the op list.
+public enum TableEncoding: Sendable, CaseIterable {
+  /// `TTAB` + `GRPH` (format 1.0 records): fixed-width fields; a 1.0 reader can read the file.
+  case plain
+  /// `TTBV` + `GRPV` (format 1.1): varint fields, prefix-compressed names, fp16 int8 scales, implied tensor
+  /// offsets and packed tensors; about a third of the table bytes of `.plain`. 1.0 readers reject such files.
+  case compact
+}
+
 /// The documented limits every reader enforces (the writer enforces the same ones).
 public enum FormatLimits {
   public static let maxFileLength = 1 << 32
@@ -59,6 +71,8 @@ public enum FormatLimits {
   public static let maxDilation = 1024
   public static let maxPadding = 1024
   public static let maxGroups = 65_536
+  /// Attribute words of one op (the `u16` byte length of a 1.0 `GRPH` op allows 16,383).
+  public static let maxAttributeWords = 16_383
 }
 
 /// Four-character section tags, stored as the 4 ASCII bytes in file order.
@@ -69,6 +83,10 @@ public enum SectionTag {
   public static let graph = "GRPH"
   public static let data = "DATA"
   public static let end = "END!"
+  /// 1.1: the tensor table with varint fields, prefix-compressed names, fp16 int8 scales and implied offsets.
+  public static let compactTensorTable = "TTBV"
+  /// 1.1: the op list with varint fields.
+  public static let compactGraph = "GRPV"
 
   /// The tag as the little-endian u32 formed by its 4 ASCII bytes.
   static func code(_ tag: String) -> UInt32 {

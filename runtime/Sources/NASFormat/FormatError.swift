@@ -23,6 +23,8 @@ public enum FormatError: Error, Equatable, Sendable, CustomStringConvertible {
   case recordOverrun(section: String, expected: Int, actual: Int)
   /// A section has bytes left over after its last record (only an error when the file's minor version is known).
   case unexpectedBytes(section: String, count: Int)
+  /// A varint field of a compact (1.1) table is longer than 5 bytes, above 2^32 − 1, or not minimal.
+  case badVarint(section: String, reason: String)
   /// A reserved field or padding byte is not zero.
   case nonZeroReserved(field: String)
   /// A non-skippable section with a tag this reader does not know.
@@ -86,6 +88,8 @@ public enum FormatError: Error, Equatable, Sendable, CustomStringConvertible {
       return "record in \(section) needs \(expected) bytes, only \(actual) left"
     case let .unexpectedBytes(section, count):
       return "\(count) unexpected bytes at the end of \(section)"
+    case let .badVarint(section, reason):
+      return "bad varint in \(section): \(reason)"
     case let .nonZeroReserved(field):
       return "reserved field is not zero: \(field)"
     case let .unknownSection(tag):

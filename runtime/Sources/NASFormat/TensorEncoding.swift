@@ -3,8 +3,9 @@ public enum TensorEncoding {
   /// The bytes (and int8 scales) that store `values` as `dataType`.
   ///
   /// - fp16 rounds to nearest even; a finite value beyond ±65504 throws `.nonFiniteValue`.
-  /// - int8 is symmetric per output channel (dimension 0): scale = max|w| / 127, q = round(w / scale), so every
-  ///   value is reproduced within scale / 2. An all-zero channel gets scale 0.
+  /// - int8 is symmetric per output channel (dimension 0): scale = max|w| / 127 rounded up to a binary16 value,
+  ///   q = round(w / scale), so every value is reproduced within scale / 2. An all-zero channel gets scale 0.
+  ///   A channel with max|w| > 127 × 65504 throws `.nonFiniteValue`.
   /// - Throws `.nonFiniteValue` for NaN or infinity, `.badShape` if `values.count` does not match `shape`.
   public static func encode(_ values: [Float], shape: [Int], as dataType: TensorDataType,
                             name: String) throws(FormatError) -> (bytes: [UInt8], scales: [Float]) {
@@ -40,7 +41,12 @@ public enum TensorEncoding {
       for c in 0..<channels {
         var maxAbs: Float = 0
         for i in (c * block)..<((c + 1) * block) { maxAbs = max(maxAbs, abs(values[i])) }
-        let scale = maxAbs / 127
+        // The scale is rounded up to the nearest fp16 value so that compact tables (fp16 scales) store it
+        // exactly and no |w| / scale exceeds 127.
+        var half = Float16(maxAbs / 127)
+        if Float(half) < maxAbs / 127 { half = half.nextUp }
+        guard half.isFinite else { throw .nonFiniteValue(tensor: name, index: c * block) }
+        let scale = Float(half)
         scales[c] = scale
         guard scale > 0 else { continue }
         for i in (c * block)..<((c + 1) * block) {

@@ -21,13 +21,14 @@ import Testing
     }
   }
 
-  @Test(arguments: TensorDataType.allCases)
-  func randomCorruptionsNeverCrash(dataType: TensorDataType) throws {
-    let original = try makeTestWriter(dataType: dataType, seed: 11).serialized()
-    var rng = FuzzRNG(seed: 0xF022 + UInt64(dataType.rawValue))
+  @Test(arguments: TensorDataType.allCases, TableEncoding.allCases)
+  func randomCorruptionsNeverCrash(dataType: TensorDataType, encoding: TableEncoding) throws {
+    // fp16 / int8 with compact tables include a packed tensor (stem.bias right after stem.weight).
+    let original = try makeTestWriter(dataType: dataType, seed: 11, encoding: encoding).serialized()
+    var rng = FuzzRNG(seed: 0xF022 + UInt64(dataType.rawValue) + (encoding == .compact ? 0x100 : 0))
     var outcomes: [String: Int] = [:]
     var deepErrors = 0
-    let cases = 3400  // × 3 data types = 10,200 cases
+    let cases = 3400  // × 3 data types × 2 table encodings = 20,400 cases
     for index in 0..<cases {
       let mutation = Self.mutations[index % Self.mutations.count]
       let (bytes, mustThrow) = mutation.apply(to: original, rng: &rng)

@@ -1,12 +1,13 @@
 import Testing
 @testable import NASFormat
 
-/// Each corruption must produce its specific error case.
+/// Each corruption must produce its specific error case (1.0 `TTAB` / `GRPH` layout; the compact tables are
+/// covered by `CompactTableErrorTests`).
 @Suite struct CompactModelReaderErrorTests {
   let bytes: [UInt8]
 
   init() throws {
-    bytes = try makeTestWriter(dataType: .int8).serialized()
+    bytes = try makeTestWriter(dataType: .int8, encoding: .plain).serialized()
   }
 
   private func expectError(_ expected: FormatError, _ data: [UInt8],
@@ -41,7 +42,7 @@ import Testing
     expectError(.trailingBytes(expected: bytes.count, actual: bytes.count + 1), bytes + [0])
     b = bytes
     b[8] = 2  // major 2 is rejected before anything else is read
-    expectError(.unsupportedVersion(major: 2, minor: 0), b)
+    expectError(.unsupportedVersion(major: 2, minor: FormatVersion.current.minor), b)
     b = bytes
     b[17] ^= 1
     expectError(.checksumMismatch(section: "file header"), b)
@@ -96,20 +97,21 @@ import Testing
   @Test func forwardCompatibility() {
     let (_, _, sections) = splitSections(bytes)
     var edited = sections
-    edited[0].payload += [9, 9, 9, 9]  // a field a future 1.1 might append to HEAD
+    edited[0].payload += [9, 9, 9, 9]  // a field a future 1.2 might append to HEAD
     expectError(.unexpectedBytes(section: "HEAD", count: 4), assembleRelocating(original: bytes, edited))
     edited.insert(RawSection(tag: "NEW1", flags: 1, payload: Array(repeating: 7, count: 100)), at: 2)
-    let newer = assembleRelocating(minor: 1, original: bytes, edited)
+    let newerMinor = UInt16(FormatVersion.current.minor + 1)
+    let newer = assembleRelocating(minor: newerMinor, original: bytes, edited)
     do {
       let model = try CompactModelReader.parse(newer)
-      #expect(model.version == FormatVersion(major: 1, minor: 1))
+      #expect(model.version == FormatVersion(major: 1, minor: Int(newerMinor)))
       #expect(model.header.classCount == 5)
       #expect(model.floatValues(ofTensor: 0) == (try CompactModelReader.parse(bytes)).floatValues(ofTensor: 0))
     } catch {
       Issue.record("newer minor with skippable section did not parse: \(error)")
     }
     edited[2].flags = 0
-    expectError(.unknownSection(tag: "NEW1"), assembleRelocating(minor: 1, original: bytes, edited))
+    expectError(.unknownSection(tag: "NEW1"), assembleRelocating(minor: newerMinor, original: bytes, edited))
   }
 
   @Test func tensorTableCorruptions() throws {
@@ -148,7 +150,7 @@ import Testing
   }
 
   @Test func nonFiniteData() throws {
-    let fp32 = try makeTestWriter(dataType: .float32).serialized()
+    let fp32 = try makeTestWriter(dataType: .float32, encoding: .plain).serialized()
     let model = try CompactModelReader.parse(fp32)
     var b = fp32
     let at = model.tensors[2].offset + 4 * 5

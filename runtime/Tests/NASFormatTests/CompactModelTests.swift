@@ -85,7 +85,9 @@ import Glibc
     for c in 0..<8 {
       let block = stem[(c * 27)..<((c + 1) * 27)]
       let maxAbs = block.map { abs($0) }.max()!
-      #expect(t.scales[c] == maxAbs / 127)
+      // The smallest binary16 value ≥ max|w| / 127.
+      let half = Float16(t.scales[c])
+      #expect(Float(half) == t.scales[c] && t.scales[c] >= maxAbs / 127 && Float(half.nextDown) < maxAbs / 127)
       for i in (c * 27)..<((c + 1) * 27) {
         #expect(abs(decoded[i] - stem[i]) <= t.scales[c] * 0.5 * (1 + 1e-5), "element \(i)")
       }
@@ -95,8 +97,10 @@ import Glibc
   @Test func int8ZeroChannelAndExtremes() throws {
     let values: [Float] = [0, 0, 0, -2, 1, 2, 0.5, -0.25, 0.125]
     let (bytes, scales) = try TensorEncoding.encode(values, shape: [3, 3], as: .int8, name: "q")
-    #expect(scales == [0, 2 / 127, 0.5 / 127])
-    #expect(bytes.map { Int8(bitPattern: $0) } == [0, 0, 0, -127, 64, 127, 127, -64, 32])
+    // Scales are max|w| / 127 rounded up to binary16: 2/127 → 0.015762329, 0.5/127 → 0.0039405823.
+    #expect(scales == [0, Float(Float16(bitPattern: 0x2409)), Float(Float16(bitPattern: 0x1C09))])
+    #expect(Float(Float16(bitPattern: 0x2408)) < 2 / 127 && Float(Float16(bitPattern: 0x1C08)) < 0.5 / 127)
+    #expect(bytes.map { Int8(bitPattern: $0) } == [0, 0, 0, -127, 63, 127, 127, -63, 32])
   }
 
   @Test func fileRoundTripIsAtomic() throws {
@@ -142,7 +146,7 @@ private func directoryEntries(_ path: String) throws -> [String] {
   @Test func fileHeaderBytes() throws {
     let bytes = try makeTestWriter().serialized()
     #expect(Array(bytes[0..<8]) == [0x4E, 0x41, 0x53, 0x42, 0x0D, 0x0A, 0x1A, 0x0A])
-    #expect(Array(bytes[8..<12]) == [1, 0, 0, 0])            // version 1.0
+    #expect(Array(bytes[8..<12]) == [1, 0, 1, 0])            // version 1.1
     #expect(u32(bytes, 12) == 0)                               // flags
     #expect(u64(bytes, 16) == UInt64(bytes.count))             // file length
     #expect(u32(bytes, 24) == 6)                               // section count
@@ -153,8 +157,9 @@ private func directoryEntries(_ path: String) throws -> [String] {
     #expect(bytes[(bytes.count - 20)..<bytes.count].allSatisfy { $0 == 0 } == false)  // its CRC is not zero
   }
 
-  @Test func headerSectionBytes() throws {
-    let bytes = try makeTestWriter().serialized()
+  @Test(arguments: TableEncoding.allCases)
+  func headerSectionBytes(encoding: TableEncoding) throws {
+    let bytes = try makeTestWriter(encoding: encoding).serialized()
     #expect(Array(bytes[64..<68]) == Array("HEAD".utf8))
     #expect(u32(bytes, 68) == 0)                               // not skippable
     let length = Int(u64(bytes, 72))
@@ -168,18 +173,25 @@ private func directoryEntries(_ path: String) throws -> [String] {
     #expect(u32(bytes, p + 40) == 7)                          // "t-shirt"
     #expect(Array(bytes[(p + 44)..<(p + 51)]) == Array("t-shirt".utf8))
     let sections = splitSections(bytes).sections
-    #expect(sections.map(\.tag) == ["HEAD", "META", "TTAB", "GRPH", "DATA", "END!"])
+    let tables = encoding == .plain ? ["TTAB", "GRPH"] : ["TTBV", "GRPV"]
+    #expect(sections.map(\.tag) == ["HEAD", "META"] + tables + ["DATA", "END!"])
     #expect(sections.map(\.flags) == [0, 1, 0, 0, 0, 0])
   }
 
-  @Test(arguments: TensorDataType.allCases)
-  func everyTensorIs64ByteAligned(dataType: TensorDataType) throws {
-    let bytes = try makeTestWriter(dataType: dataType).serialized()
+  @Test(arguments: TensorDataType.allCases, TableEncoding.allCases)
+  func everyTensorIs64ByteAlignedUnlessPacked(dataType: TensorDataType, encoding: TableEncoding) throws {
+    let bytes = try makeTestWriter(dataType: dataType, encoding: encoding).serialized()
     let model = try CompactModelReader.parse(bytes)
     for (i, t) in model.tensors.enumerated() {
+      if t.packed {  // right after the previous tensor, in its aligned block
+        #expect(encoding == .compact && t.dataType != .float32 && i > 0)
+        #expect(t.offset == model.tensors[i - 1].offset + model.tensors[i - 1].byteLength, "\(t.name)")
+        continue
+      }
       #expect(t.offset % 64 == 0, "\(t.name) at \(t.offset)")
       #expect(UInt(bitPattern: model.rawBytes(ofTensor: i).baseAddress!) % 64 == 0)
     }
+    #expect(model.tensors.contains(where: \.packed) == (encoding == .compact && dataType != .float32))
     // Tensor bytes sit where the table says: check the first fp32 value of the stem weight.
     var rng = TestRNG(seed: 1)
     let first = rng.float(-1, 1)
@@ -191,7 +203,7 @@ private func directoryEntries(_ path: String) throws -> [String] {
   @Test func summary() throws {
     let model = try makeTestWriter(dataType: .int8).model()
     #expect(model.summary == """
-      format 1.0, \(model.bytes.count) bytes
+      format 1.1, \(model.bytes.count) bytes
       input 3×10×10, 5 classes: t-shirt, trouser, pull"over, dress, coat ✓
       16 ops: Conv 4, ReLU 1, Crop 1, Concat 1, MaxPool 1, AveragePool 1, Add 1, ChannelAffine 1, ChannelShuffle 1, \
       Pad 1, GlobalAveragePool 1, Flatten 1, Gemm 1

@@ -30,17 +30,22 @@ struct TestRNG {
 ///
 /// stem conv(3→8, 3×3, pad 1, bias, fused ReLU) → FactorizedReduce (ReLU, conv 1×1 s2 on x and on crop(x),
 /// concat) → max pool 3/1/1 + avg pool 3/1/1 → add → channel affine → channel shuffle(2) → pad → grouped dilated
-/// conv → GAP → flatten → gemm → 5 logits.
-func makeTestWriter(dataType: TensorDataType = .float32, seed: UInt64 = 1) throws(FormatError) -> CompactModelWriter {
+/// conv → GAP → flatten → gemm → 5 logits. With fp16 / int8, stem.bias is packed right after stem.weight.
+/// `encoding` picks the 1.1 compact tables (default) or the 1.0 `TTAB` / `GRPH` layout.
+func makeTestWriter(dataType: TensorDataType = .float32, seed: UInt64 = 1,
+                    encoding: TableEncoding = .compact) throws(FormatError) -> CompactModelWriter {
   var rng = TestRNG(seed: seed)
   let header = ModelHeader(inputChannels: 3, inputHeight: 10, inputWidth: 10,
                            classNames: ["t-shirt", "trouser", "pull\"over", "dress", "coat ✓"],
                            mean: [0.5, 0.25, 0.125], std: [0.5, 0.25, 2])
   var w = CompactModelWriter(header: header)
+  w.encoding = encoding
   w.setMetadata("nas-format tests", forKey: "producer")
   w.setMetadata("{\"normal\":[[\"sep_conv_3x3\",0]],\"reduce_concat\":[2,3]}", forKey: "genotype")
   let stemW = try w.addTensor(name: "stem.weight", shape: [8, 3, 3, 3], values: rng.floats(216), dataType: dataType)
-  let stemB = try w.addTensor(name: "stem.bias", shape: [8], values: rng.floats(8), dataType: dataType)
+  // Packed (same aligned block as stem.weight) when the compact tables are written and the type allows it.
+  let stemB = try w.addTensor(name: "stem.bias", shape: [8], values: rng.floats(8), dataType: dataType,
+                              packed: dataType != .float32)
   let fr1 = try w.addTensor(name: "reduce.conv1.weight", shape: [4, 8, 1, 1], values: rng.floats(32), dataType: dataType)
   let fr2 = try w.addTensor(name: "reduce.conv2.weight", shape: [4, 8, 1, 1], values: rng.floats(32), dataType: dataType)
   let scale = try w.addTensor(name: "bn.scale", shape: [8], values: rng.floats(8, 0.5, 1.5), dataType: .float32)
@@ -98,7 +103,8 @@ func splitSections(_ bytes: [UInt8]) -> (major: UInt16, minor: UInt16, sections:
 
 /// Re-emits sections with fresh lengths, CRCs and file header. Section payload offsets may move, so only edit
 /// sections that come after the DATA section or keep sizes unchanged before it.
-func assemble(major: UInt16 = 1, minor: UInt16 = 0, _ sections: [RawSection]) -> [UInt8] {
+func assemble(major: UInt16 = 1, minor: UInt16 = UInt16(FormatVersion.current.minor),
+              _ sections: [RawSection]) -> [UInt8] {
   var out = ByteWriter()
   out.bytes.append(contentsOf: FormatLayout.magic)
   out.u16(major)
@@ -144,8 +150,9 @@ func fixChecksums(_ bytes: inout [UInt8]) {
 }
 
 /// Assembles `sections` and then moves every tensor offset in TTAB by however far DATA moved, so tests can
-/// grow or insert sections before DATA.
-func assembleRelocating(major: UInt16 = 1, minor: UInt16 = 0, original: [UInt8], _ sections: [RawSection]) -> [UInt8] {
+/// grow or insert sections before DATA (plain tables only; compact tables have implied offsets).
+func assembleRelocating(major: UInt16 = 1, minor: UInt16 = UInt16(FormatVersion.current.minor), original: [UInt8],
+                        _ sections: [RawSection]) -> [UInt8] {
   func dataPayloadStart(_ bytes: [UInt8]) -> Int {
     func u32(_ o: Int) -> Int { (0..<4).reduce(0) { $0 | Int(bytes[o + $1]) << (8 * $1) } }
     var offset = 64
