@@ -104,8 +104,8 @@ public func conv2dForward(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer
   let scratchCount = g.isPointwise ? 0 : g.gemmK * g.gemmN
   let io = ConvPointers(out: out, x: UnsafeMutablePointer(mutating: x), weight: weight, bias: bias)
   concurrentRanges(g.batch, threads: threads) { images in
-    let col = allocateAligned(scratchCount)
-    defer { releaseAligned(col, scratchCount) }
+    let col = scratchCount == 0 ? io.out : allocateAligned(scratchCount)
+    defer { if scratchCount > 0 { releaseAligned(col, scratchCount) } }
     for n in images {
       conv2dForwardImage(io.out + n * g.outChannels * g.gemmN, UnsafePointer(io.x) + n * g.inChannels * g.height * g.width,
                          io.weight, io.bias, g, col: col, threads: perImageThreads, gemm: gemm)
@@ -131,8 +131,8 @@ public func conv2dBackwardData(_ dInput: UnsafeMutablePointer<Float>, _ dOut: Un
   let scratchCount = g.isPointwise ? 0 : g.gemmK * g.gemmN
   let io = ConvPointers(out: dInput, x: UnsafeMutablePointer(mutating: dOut), weight: weight, bias: nil)
   concurrentRanges(g.batch, threads: threads) { images in
-    let col = allocateAligned(scratchCount)
-    defer { releaseAligned(col, scratchCount) }
+    let col = scratchCount == 0 ? io.out : allocateAligned(scratchCount)
+    defer { if scratchCount > 0 { releaseAligned(col, scratchCount) } }
     for n in images {
       conv2dBackwardDataImage(io.out + n * g.inChannels * g.height * g.width,
                               UnsafePointer(io.x) + n * g.outChannels * g.gemmN, io.weight, g, col: col,
@@ -147,31 +147,45 @@ func conv2dForwardImage(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<F
                         _ g: Conv2DGeometry, col: UnsafeMutablePointer<Float>, threads: Int,
                         gemm: GemmFunction?) {
   let m = g.gemmM, k = g.gemmK, n = g.gemmN
-  if g.isPointwise && k <= pointwiseDirectMaxReduction {
-    pointwiseProduct(out, weight, wRowStride: k, wColumnStride: 1, x, bias: bias, m: m, n: n, k: k,
-                     accumulate: false)
+  let direct = usesDirectProduct(g, gemm: gemm, reduction: k, m: m, n: n, k: k)
+  if g.isPointwise && direct {
+    pointwiseProduct(out, ldo: n, weight, wRowStride: k, wColumnStride: 1, x, ldx: n, bias: bias, m: m, n: n,
+                     k: k, accumulate: false, threads: threads)
     return
   }
   let inGroup = g.inChannels / g.groups * g.height * g.width
-  if let bias {
+  if let bias, !direct {
     for co in 0..<g.outChannels { (out + co * n).update(repeating: bias[co], count: n) }
   }
   let beta: Float = bias == nil ? 0 : 1
   for group in 0..<g.groups {
     let outGroup = out + group * m * n
     let weightGroup = weight + group * m * k
-    if g.isPointwise {
-      // (Cout, Cin) · (Cin, H·W): the image is already the right-hand operand.
-      runGemm(gemm, GemmCall(c: outGroup, ldc: n, a: weightGroup, lda: k, transposeA: false, b: x, ldb: n,
-                             transposeB: false, m: m, n: n, k: k, alpha: 1, beta: beta, threads: threads))
-    } else {
+    // (Cout, Cin·kh·kw) · (Cin·kh·kw, OH·OW); a 1×1 stride-1 image is already the right-hand operand.
+    var b = x
+    if !g.isPointwise {
       im2col(col, x + group * inGroup, channels: g.inChannels / g.groups, height: g.height, width: g.width,
              kernelHeight: g.kernelHeight, kernelWidth: g.kernelWidth, stride: g.stride, padding: g.padding,
              dilation: g.dilation, outHeight: g.outHeight, outWidth: g.outWidth)
-      runGemm(gemm, GemmCall(c: outGroup, ldc: n, a: weightGroup, lda: k, transposeA: false, b: col, ldb: n,
+      b = UnsafePointer(col)
+    }
+    if direct {
+      pointwiseProduct(outGroup, ldo: n, weightGroup, wRowStride: k, wColumnStride: 1, b, ldx: n,
+                       bias: bias.map { $0 + group * m }, m: m, n: n, k: k, accumulate: false, threads: threads)
+    } else {
+      runGemm(gemm, GemmCall(c: outGroup, ldc: n, a: weightGroup, lda: k, transposeA: false, b: b, ldb: n,
                              transposeB: false, m: m, n: n, k: k, alpha: 1, beta: beta, threads: threads))
     }
   }
+}
+
+/// True when the (m, n, k) products of a conv run on the direct kernel (`pointwiseProduct`) rather than a GEMM:
+/// always for a 1×1 stride-1 conv with a reduction of at most `pointwiseDirectMaxReduction` channels; otherwise
+/// when no GEMM is imposed (`gemm == nil`, the runtime) and the operands are small enough.
+@inline(__always)
+func usesDirectProduct(_ g: Conv2DGeometry, gemm: GemmFunction?, reduction: Int, m: Int, n: Int, k: Int) -> Bool {
+  if g.isPointwise && reduction <= pointwiseDirectMaxReduction { return true }
+  return gemm == nil && pointwiseProductFits(m: m, n: n, k: k)
 }
 
 /// One image of `conv2dBackwardData`.  dInput: (Cin, H, W) +=, dOut: (Cout, OH, OW), col: (K, OH·OW) scratch.
@@ -179,24 +193,30 @@ func conv2dBackwardDataImage(_ dInput: UnsafeMutablePointer<Float>, _ dOut: Unsa
                              _ weight: UnsafePointer<Float>, _ g: Conv2DGeometry,
                              col: UnsafeMutablePointer<Float>, threads: Int, gemm: GemmFunction?) {
   let m = g.gemmM, k = g.gemmK, n = g.gemmN
-  if g.isPointwise && m <= pointwiseDirectMaxReduction {
-    // dX (Cin, H·W) += Wᵀ · dOut, reading W (Cout, Cin) transposed in place.
-    pointwiseProduct(dInput, weight, wRowStride: 1, wColumnStride: k, dOut, bias: nil, m: k, n: n, k: m,
-                     accumulate: true)
-    return
-  }
+  // The products are Wᵀ (K, Cout/groups) · dOut (Cout/groups, OH·OW), reading W (Cout, K) transposed in place.
+  let direct = usesDirectProduct(g, gemm: gemm, reduction: m, m: k, n: n, k: m)
   let inGroup = g.inChannels / g.groups * g.height * g.width
   for group in 0..<g.groups {
     let dOutGroup = dOut + group * m * n
     let weightGroup = weight + group * m * k
     if g.isPointwise {
       // dX (Cin, H·W) += Wᵀ (Cin, Cout) · dOut (Cout, H·W).
-      runGemm(gemm, GemmCall(c: dInput, ldc: n, a: weightGroup, lda: k, transposeA: true, b: dOutGroup, ldb: n,
-                             transposeB: false, m: k, n: n, k: m, alpha: 1, beta: 1, threads: threads))
+      if direct {
+        pointwiseProduct(dInput, ldo: n, weightGroup, wRowStride: 1, wColumnStride: k, dOutGroup, ldx: n,
+                         bias: nil, m: k, n: n, k: m, accumulate: true, threads: threads)
+      } else {
+        runGemm(gemm, GemmCall(c: dInput, ldc: n, a: weightGroup, lda: k, transposeA: true, b: dOutGroup, ldb: n,
+                               transposeB: false, m: k, n: n, k: m, alpha: 1, beta: 1, threads: threads))
+      }
     } else {
       // dCol (K, OH·OW) = W_gᵀ · dOut_g, then scatter-add back to the input positions.
-      runGemm(gemm, GemmCall(c: col, ldc: n, a: weightGroup, lda: k, transposeA: true, b: dOutGroup, ldb: n,
-                             transposeB: false, m: k, n: n, k: m, alpha: 1, beta: 0, threads: threads))
+      if direct {
+        pointwiseProduct(col, ldo: n, weightGroup, wRowStride: 1, wColumnStride: k, dOutGroup, ldx: n, bias: nil,
+                         m: k, n: n, k: m, accumulate: false, threads: threads)
+      } else {
+        runGemm(gemm, GemmCall(c: col, ldc: n, a: weightGroup, lda: k, transposeA: true, b: dOutGroup, ldb: n,
+                               transposeB: false, m: k, n: n, k: m, alpha: 1, beta: 0, threads: threads))
+      }
       col2imAdd(dInput + group * inGroup, col, channels: g.inChannels / g.groups, height: g.height,
                 width: g.width, kernelHeight: g.kernelHeight, kernelWidth: g.kernelWidth, stride: g.stride,
                 padding: g.padding, dilation: g.dilation, outHeight: g.outHeight, outWidth: g.outWidth)

@@ -26,6 +26,22 @@ public func sgemm(_ c: UnsafeMutablePointer<Float>, ldc: Int,
   precondition(lda >= max(transposeA ? m : k, 1), "sgemm: lda \(lda) too small for m \(m) k \(k)")
   precondition(ldb >= max(transposeB ? k : n, 1), "sgemm: ldb \(ldb) too small for k \(k) n \(n)")
   if m == 0 || n == 0 { return }
+  // Small products whose operands stay in cache: the direct kernel reads A and B in place (no packing).
+  if !transposeB && alpha == 1 && (beta == 0 || beta == 1) && pointwiseProductFits(m: m, n: n, k: k) {
+    pointwiseProduct(c, ldo: ldc, a, wRowStride: transposeA ? 1 : lda, wColumnStride: transposeA ? lda : 1, b,
+                     ldx: ldb, bias: nil, m: m, n: n, k: k, accumulate: beta == 1, threads: threads)
+    return
+  }
+  sgemmBlocked(c, ldc: ldc, a, lda: lda, transposeA: transposeA, b, ldb: ldb, transposeB: transposeB,
+               m: m, n: n, k: k, alpha: alpha, beta: beta, threads: threads)
+}
+
+/// `sgemm` through the packed, cache-blocked kernel whatever the sizes (sgemm's route for large products).
+func sgemmBlocked(_ c: UnsafeMutablePointer<Float>, ldc: Int,
+                  _ a: UnsafePointer<Float>, lda: Int, transposeA: Bool,
+                  _ b: UnsafePointer<Float>, ldb: Int, transposeB: Bool,
+                  m: Int, n: Int, k: Int, alpha: Float, beta: Float, threads: Int) {
+  if m == 0 || n == 0 { return }
   let operands = GemmOperands(a: a, lda: lda, transposeA: transposeA, b: b, ldb: ldb, transposeB: transposeB,
                               c: c, ldc: ldc, alpha: alpha, beta: beta, k: k)
   let workers = max(1, min(threads, 64))

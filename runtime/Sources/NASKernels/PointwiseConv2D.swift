@@ -1,109 +1,313 @@
-// Direct kernel for 1×1 convs with a short reduction (few input channels, as in PC-DARTS's partial channels:
-// C/K = 4, 8, 16). Per image such a conv is a tiny (Cout, Cin)·(Cin, H·W) product where packing and call
-// overheads dominate a GEMM; here each block of 4 output rows × 16 columns keeps 8 SIMD8 accumulators in
-// registers, reads x straight from the image, and writes each output once.
+// Direct kernel for small products out (m, n) = w (m, k) · x (k, n) with both operands read in place: the 1×1
+// convs of a batch-1 network (Cout × Cin weights times a (Cin, H·W) image, Cin and Cout 16…256, H·W 49…1024)
+// and their input gradients. At these sizes a blocked GEMM spends as long packing x and w as multiplying
+// them; here nothing is copied. Each tile keeps `PointwiseTile.rows` output rows × `PointwiseTile.vectors`
+// FloatVectors of columns in registers (8 × 3 zmm = 24 accumulators under AVX-512, 4 × 2 ymm under AVX2),
+// broadcasts one weight per row per reduction step, loads the x row segment once per step, and writes each
+// output once. The columns past the last full strip run one vector at a time; a final partial vector is
+// computed over the last FloatVector.scalarCount columns (overlapping the previous tile, which writes the same
+// values) or, when n is narrower than one vector or the tile accumulates, through a zero-padded copy.
 
 /// Reduction lengths (Cin in forward, Cout in the input gradient) up to which 1×1 stride-1 convs use
-/// `pointwiseProduct` instead of a GEMM. Measured with nas-bench, batch 64, one thread, release with
-/// `-target-cpu haswell` on the 2-core EPYC VM (noisy: other builds running): forward 4→4 channels at 28×28
-/// 35 GFLOP/s as one OpenBLAS GEMM per image (24 with the Swift GEMM) → 65–70 direct; 16→16 at 28×28
-/// 81 → ~100. Past 16 channels the blocked GEMM wins (the reduction amortises its packing).
+/// `pointwiseProduct` even when the caller supplies its own GEMM (the training engine's OpenBLAS route).
+/// Measured with nas-bench, batch 64, one thread, release with `-target-cpu haswell` on the 2-core EPYC VM
+/// (noisy: other builds running): forward 4→4 channels at 28×28 35 GFLOP/s as one OpenBLAS GEMM per image
+/// (24 with the Swift GEMM) → 65–70 direct; 16→16 at 28×28 81 → ~100.
 let pointwiseDirectMaxReduction = 16
 
+/// Register tile of `pointwiseProduct`: rows × (vectors · FloatVector.scalarCount) outputs.
+@usableFromInline
+enum PointwiseTile {
+  // Change together with the specialisations listed in `PointwiseTiles.tile`.
+  #if NAS_AVX512
+  /// 24 zmm accumulators + 3 x vectors + 1 broadcast of the 32 registers; 8 divides every Cout of a DARTS net.
+  static var rows: Int { 8 }
+  static var vectors: Int { 3 }
+  #else
+  /// 8 ymm accumulators + 2 x vectors + 1 broadcast of the 16 registers.
+  static var rows: Int { 4 }
+  static var vectors: Int { 2 }
+  #endif
+  static var columns: Int { vectors * FloatVector.scalarCount }
+}
+
+/// True when `pointwiseProduct` is expected to beat the packed `sgemm` for an (m, n, k) product: every operand
+/// is small enough to stay in L2 across the tiles that re-read it (measured crossover: see `sgemm`).
+func pointwiseProductFits(m: Int, n: Int, k: Int) -> Bool {
+  k <= 1024 && (m * k + k * n) <= 1 << 17
+}
+
 /// out (m, n) = bias + w · x, or with `accumulate` out += w · x, where w[i, p] = w[i·wRowStride + p·wColumnStride]
-/// (so a transposed weight needs no copy).
+/// (so a transposed weight needs no copy). Rows of out are split over `threads` workers (from ~1M multiply-adds);
+/// each element is computed by the same operations whatever the split, so results do not depend on `threads`.
 ///
 /// - Parameters:
-///   - out: (m, n), contiguous rows
-///   - x: (k, n), contiguous rows
+///   - out: (m, n), row stride `ldo`
+///   - x: (k, n), row stride `ldx`
 ///   - bias: (m) or nil; ignored with `accumulate`
-func pointwiseProduct(_ out: UnsafeMutablePointer<Float>, _ w: UnsafePointer<Float>, wRowStride: Int,
-                      wColumnStride: Int, _ x: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                      m: Int, n: Int, k: Int, accumulate: Bool) {
-  let fullColumns = n / 16 * 16
-  var r = 0
-  while r < m {
-    let rows = min(4, m - r)
-    var c = 0
-    while c < fullColumns {
-      pointwiseTile(out + r * n + c, ldo: n, w + r * wRowStride, wRowStride, wColumnStride, x + c, ldx: n,
-                    bias: bias.map { $0 + r }, rows: rows, k: k, accumulate: accumulate)
-      c += 16
-    }
-    r += 4
+func pointwiseProduct(_ out: UnsafeMutablePointer<Float>, ldo: Int, _ w: UnsafePointer<Float>, wRowStride: Int,
+                      wColumnStride: Int, _ x: UnsafePointer<Float>, ldx: Int, bias: UnsafePointer<Float>?,
+                      m: Int, n: Int, k: Int, accumulate: Bool, threads: Int = 1) {
+  assert(m >= 0 && n >= 0 && k >= 0 && ldo >= n && ldx >= n)
+  if m == 0 || n == 0 { return }
+  let blocks = (m + PointwiseTile.rows - 1) / PointwiseTile.rows
+  let workers = m * n * k < 1 << 20 ? 1 : min(threads, blocks)
+  if workers <= 1 {
+    pointwiseRows(out, ldo: ldo, w, wRowStride, wColumnStride, x, ldx: ldx, bias: bias, rows: 0..<m, n: n, k: k,
+                  accumulate: accumulate)
+    return
   }
-  if fullColumns == n { return }
-  // Right edge: copy the last < 16 columns of x into a zero-padded (k, 16) block, compute a (m, 16) block, keep
-  // the valid columns.
-  let width = n - fullColumns
-  let xTail = allocateAligned(k * 16), outTail = allocateAligned(4 * 16)
-  defer {
-    releaseAligned(xTail, k * 16)
-    releaseAligned(outTail, 4 * 16)
-  }
-  xTail.update(repeating: 0, count: k * 16)
-  for p in 0..<k { (xTail + p * 16).update(from: x + p * n + fullColumns, count: width) }
-  r = 0
-  while r < m {
-    let rows = min(4, m - r)
-    pointwiseTile(outTail, ldo: 16, w + r * wRowStride, wRowStride, wColumnStride, xTail, ldx: 16,
-                  bias: accumulate ? nil : bias.map { $0 + r }, rows: rows, k: k, accumulate: false)
-    for i in 0..<rows {
-      let dst = out + (r + i) * n + fullColumns, src = outTail + i * 16
-      if accumulate {
-        for j in 0..<width { dst[j] += src[j] }
-      } else {
-        for j in 0..<width { dst[j] = src[j] }
-      }
-    }
-    r += 4
+  let io = ConvPointers(out: out, x: UnsafeMutablePointer(mutating: x), weight: w, bias: bias)
+  concurrentRanges(blocks, threads: workers) { range in
+    let rows = (range.lowerBound * PointwiseTile.rows)..<min(m, range.upperBound * PointwiseTile.rows)
+    pointwiseRows(io.out, ldo: ldo, io.weight, wRowStride, wColumnStride, UnsafePointer(io.x), ldx: ldx,
+                  bias: io.bias, rows: rows, n: n, k: k, accumulate: accumulate)
   }
 }
 
-/// One tile of `pointwiseProduct`: `rows` (≤ 4) output rows × 16 columns.
-@inline(__always)
-func pointwiseTile(_ out: UnsafeMutablePointer<Float>, ldo: Int, _ w: UnsafePointer<Float>, _ wRowStride: Int,
+/// Rows `rows` of `pointwiseProduct`, on the calling thread.
+func pointwiseRows(_ out: UnsafeMutablePointer<Float>, ldo: Int, _ w: UnsafePointer<Float>, _ wRowStride: Int,
                    _ wColumnStride: Int, _ x: UnsafePointer<Float>, ldx: Int, bias: UnsafePointer<Float>?,
-                   rows: Int, k: Int, accumulate: Bool) {
-  func initial(_ i: Int) -> SIMD8<Float> {
-    if !accumulate, let bias, i < rows { return SIMD8(repeating: bias[i]) }
-    return SIMD8()
-  }
-  var a00 = initial(0), a01 = a00, a10 = initial(1), a11 = a10
-  var a20 = initial(2), a21 = a20, a30 = initial(3), a31 = a30
-  if rows == 4 {
-    for p in 0..<k {
-      let xp = UnsafeRawPointer(x + p * ldx)
-      let x0 = xp.loadUnaligned(as: SIMD8<Float>.self), x1 = xp.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
-      let wp = w + p * wColumnStride
-      var s = SIMD8<Float>(repeating: wp[0])
-      a00.addProduct(s, x0); a01.addProduct(s, x1)
-      s = SIMD8<Float>(repeating: wp[wRowStride])
-      a10.addProduct(s, x0); a11.addProduct(s, x1)
-      s = SIMD8<Float>(repeating: wp[2 * wRowStride])
-      a20.addProduct(s, x0); a21.addProduct(s, x1)
-      s = SIMD8<Float>(repeating: wp[3 * wRowStride])
-      a30.addProduct(s, x0); a31.addProduct(s, x1)
+                   rows: Range<Int>, n: Int, k: Int, accumulate: Bool) {
+  let width = FloatVector.scalarCount
+  let stripEnd = n / PointwiseTile.columns * PointwiseTile.columns
+  let vectorEnd = n / width * width
+  // A partial last vector is recomputed over the last `width` columns when that is possible and harmless.
+  let overlapTail = vectorEnd < n && n >= width && !accumulate
+  let tile = pointwiseTileFunction(wRowStride: wRowStride, wColumnStride: wColumnStride)
+  var r = rows.lowerBound
+  while r < rows.upperBound {
+    let height = min(PointwiseTile.rows, rows.upperBound - r)
+    let o = out + r * ldo, wr = w + r * wRowStride
+    let b = accumulate ? nil : bias.map { $0 + r }
+    var c = 0
+    while c < stripEnd {
+      tile(o + c, ldo, wr, wRowStride, wColumnStride, x + c, ldx, b, k, accumulate, height, true)
+      c += PointwiseTile.columns
     }
-  } else {
-    for p in 0..<k {
-      let xp = UnsafeRawPointer(x + p * ldx)
-      let x0 = xp.loadUnaligned(as: SIMD8<Float>.self), x1 = xp.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
-      let wp = w + p * wColumnStride
-      var s = SIMD8<Float>(repeating: wp[0])
-      a00.addProduct(s, x0); a01.addProduct(s, x1)
+    while c < vectorEnd {
+      tile(o + c, ldo, wr, wRowStride, wColumnStride, x + c, ldx, b, k, accumulate, height, false)
+      c += width
+    }
+    if overlapTail {
+      tile(o + n - width, ldo, wr, wRowStride, wColumnStride, x + n - width, ldx, b, k, accumulate, height, false)
+    }
+    r += height
+  }
+  if vectorEnd == n || overlapTail { return }
+  pointwisePaddedTail(out, ldo: ldo, w, wRowStride, wColumnStride, x, ldx: ldx, bias: bias, rows: rows,
+                      column: vectorEnd, n: n, k: k, accumulate: accumulate)
+}
+
+/// Columns column..<n (fewer than one vector) of `pointwiseRows` through a zero-padded (k, width) copy of x.
+@inline(never)
+func pointwisePaddedTail(_ out: UnsafeMutablePointer<Float>, ldo: Int, _ w: UnsafePointer<Float>,
+                         _ wRowStride: Int, _ wColumnStride: Int, _ x: UnsafePointer<Float>, ldx: Int,
+                         bias: UnsafePointer<Float>?, rows: Range<Int>, column: Int, n: Int, k: Int,
+                         accumulate: Bool) {
+  let width = FloatVector.scalarCount, valid = n - column
+  let xTail = allocateAligned(k * width), outTail = allocateAligned(PointwiseTile.rows * width)
+  defer {
+    releaseAligned(xTail, k * width)
+    releaseAligned(outTail, PointwiseTile.rows * width)
+  }
+  xTail.update(repeating: 0, count: k * width)
+  for p in 0..<k { (xTail + p * width).update(from: x + p * ldx + column, count: valid) }
+  let tile = pointwiseTileFunction(wRowStride: wRowStride, wColumnStride: wColumnStride)
+  var r = rows.lowerBound
+  while r < rows.upperBound {
+    let height = min(PointwiseTile.rows, rows.upperBound - r)
+    tile(outTail, width, w + r * wRowStride, wRowStride, wColumnStride, xTail, width,
+         accumulate ? nil : bias.map { $0 + r }, k, false, height, false)
+    for i in 0..<height {
+      let dst = out + (r + i) * ldo + column, src = outTail + i * width
+      if accumulate {
+        for j in 0..<valid { dst[j] += src[j] }
+      } else {
+        for j in 0..<valid { dst[j] = src[j] }
+      }
+    }
+    r += height
+  }
+}
+
+/// The arguments of one register tile (see `PointwiseKernel.tile`), then its row count (1…rows) and whether
+/// it is a full strip (`PointwiseTile.vectors` vectors) or one vector.
+typealias PointwiseTileFunction = (_ out: UnsafeMutablePointer<Float>, _ ldo: Int, _ w: UnsafePointer<Float>,
+                                   _ wRowStride: Int, _ wColumnStride: Int, _ x: UnsafePointer<Float>, _ ldx: Int,
+                                   _ bias: UnsafePointer<Float>?, _ k: Int, _ accumulate: Bool, _ rows: Int,
+                                   _ full: Bool) -> Void
+
+/// The tile dispatcher for a weight layout: constant column stride 1 (w row-major, the forward conv), constant
+/// row stride 1 (w read transposed, the input gradient), or both strides variable.
+func pointwiseTileFunction(wRowStride: Int, wColumnStride: Int) -> PointwiseTileFunction {
+  if wColumnStride == 1 { return PointwiseTiles<0>.tile }
+  if wRowStride == 1 { return PointwiseTiles<1>.tile }
+  return PointwiseTiles<2>.tile
+}
+
+/// Register tiles for one weight layout (`layout` 0: w[i, p] at i·rowStride + p; 1: at i + p·columnStride;
+/// 2: at i·rowStride + p·columnStride).
+enum PointwiseTiles<let layout: Int> {
+  /// Runs the `PointwiseKernel` specialisation for `rows` (1…PointwiseTile.rows) and the strip width.
+  static func tile(_ out: UnsafeMutablePointer<Float>, _ ldo: Int, _ w: UnsafePointer<Float>, _ wRowStride: Int,
+                   _ wColumnStride: Int, _ x: UnsafePointer<Float>, _ ldx: Int, _ bias: UnsafePointer<Float>?,
+                   _ k: Int, _ accumulate: Bool, _ rows: Int, _ full: Bool) {
+    #if NAS_AVX512
+    if full {
+      switch rows {
+      case 8: PointwiseKernel<8, 3, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, accumulate)
+      case 7: PointwiseKernel<7, 3, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, accumulate)
+      case 6: PointwiseKernel<6, 3, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, accumulate)
+      case 5: PointwiseKernel<5, 3, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, accumulate)
+      case 4: PointwiseKernel<4, 3, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, accumulate)
+      case 3: PointwiseKernel<3, 3, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, accumulate)
+      case 2: PointwiseKernel<2, 3, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, accumulate)
+      default: PointwiseKernel<1, 3, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, accumulate)
+      }
+    } else {
+      switch rows {
+      case 8: PointwiseKernel<8, 1, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, accumulate)
+      case 7: PointwiseKernel<7, 1, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, accumulate)
+      case 6: PointwiseKernel<6, 1, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, accumulate)
+      case 5: PointwiseKernel<5, 1, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, accumulate)
+      case 4: PointwiseKernel<4, 1, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, accumulate)
+      case 3: PointwiseKernel<3, 1, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, accumulate)
+      case 2: PointwiseKernel<2, 1, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, accumulate)
+      default: PointwiseKernel<1, 1, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, accumulate)
+      }
+    }
+    #else
+    if full {
+      switch rows {
+      case 4: PointwiseKernel<4, 2, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, accumulate)
+      case 3: PointwiseKernel<3, 2, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, accumulate)
+      case 2: PointwiseKernel<2, 2, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, accumulate)
+      default: PointwiseKernel<1, 2, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, accumulate)
+      }
+    } else {
+      switch rows {
+      case 4: PointwiseKernel<4, 1, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, accumulate)
+      case 3: PointwiseKernel<3, 1, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, accumulate)
+      case 2: PointwiseKernel<2, 1, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, accumulate)
+      default: PointwiseKernel<1, 1, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, accumulate)
+      }
+    }
+    #endif
+  }
+}
+
+/// One register tile, specialised per row count (≤ 8), vector count (≤ 3) and weight layout: the guards on
+/// `rows` and `vectors` below fold away, so only the live accumulators exist.
+enum PointwiseKernel<let rows: Int, let vectors: Int, let layout: Int> {
+  /// out[0..<rows, 0..<vectors·width] = bias + w[0..<rows, :] · x[:, 0..<vectors·width], or += w · x.
+  @inline(never)
+  static func tile(_ out: UnsafeMutablePointer<Float>, _ ldo: Int, _ w: UnsafePointer<Float>, _ wRowStride: Int,
+                   _ wColumnStride: Int, _ x: UnsafePointer<Float>, _ ldx: Int, _ bias: UnsafePointer<Float>?,
+                   _ k: Int, _ accumulate: Bool) {
+    typealias V = FloatVector
+    let vb = MemoryLayout<V>.size
+    @inline(__always) func initial(_ i: Int) -> V {
+      if !accumulate, i < rows, let bias { return V(repeating: bias[i]) }
+      return V()
+    }
+    var a00 = initial(0), a01 = a00, a02 = a00
+    var a10 = initial(1), a11 = a10, a12 = a10
+    var a20 = initial(2), a21 = a20, a22 = a20
+    var a30 = initial(3), a31 = a30, a32 = a30
+    var a40 = initial(4), a41 = a40, a42 = a40
+    var a50 = initial(5), a51 = a50, a52 = a50
+    var a60 = initial(6), a61 = a60, a62 = a60
+    var a70 = initial(7), a71 = a70, a72 = a70
+    // One base pointer per weight row and a shared offset q, with a constant row or column stride when the
+    // layout has one: the row addresses are then independent (a chain w + s, + s, + s … costs one add of
+    // latency per row per step and made 1-vector tiles 2× slower).
+    let rowStride = layout == 1 ? 1 : wRowStride
+    let columnStride = layout == 0 ? 1 : wColumnStride
+    let w0 = w, w1 = w + rowStride, w2 = w + 2 * rowStride, w3 = w + 3 * rowStride
+    let w4 = w + 4 * rowStride, w5 = w + 5 * rowStride, w6 = w + 6 * rowStride, w7 = w + 7 * rowStride
+    var q = 0
+    var xp = UnsafeRawPointer(x)
+    let xStep = ldx * MemoryLayout<Float>.stride
+    for _ in 0..<k {
+      let x0 = xp.loadUnaligned(as: V.self)
+      let x1 = vectors > 1 ? xp.loadUnaligned(fromByteOffset: vb, as: V.self) : V()
+      let x2 = vectors > 2 ? xp.loadUnaligned(fromByteOffset: 2 * vb, as: V.self) : V()
+      var s = V(repeating: w0[q])
+      a00.addProduct(s, x0)
+      if vectors > 1 { a01.addProduct(s, x1) }
+      if vectors > 2 { a02.addProduct(s, x2) }
       if rows > 1 {
-        s = SIMD8<Float>(repeating: wp[wRowStride])
-        a10.addProduct(s, x0); a11.addProduct(s, x1)
+        s = V(repeating: w1[q])
+        a10.addProduct(s, x0)
+        if vectors > 1 { a11.addProduct(s, x1) }
+        if vectors > 2 { a12.addProduct(s, x2) }
       }
       if rows > 2 {
-        s = SIMD8<Float>(repeating: wp[2 * wRowStride])
-        a20.addProduct(s, x0); a21.addProduct(s, x1)
+        s = V(repeating: w2[q])
+        a20.addProduct(s, x0)
+        if vectors > 1 { a21.addProduct(s, x1) }
+        if vectors > 2 { a22.addProduct(s, x2) }
       }
+      if rows > 3 {
+        s = V(repeating: w3[q])
+        a30.addProduct(s, x0)
+        if vectors > 1 { a31.addProduct(s, x1) }
+        if vectors > 2 { a32.addProduct(s, x2) }
+      }
+      if rows > 4 {
+        s = V(repeating: w4[q])
+        a40.addProduct(s, x0)
+        if vectors > 1 { a41.addProduct(s, x1) }
+        if vectors > 2 { a42.addProduct(s, x2) }
+      }
+      if rows > 5 {
+        s = V(repeating: w5[q])
+        a50.addProduct(s, x0)
+        if vectors > 1 { a51.addProduct(s, x1) }
+        if vectors > 2 { a52.addProduct(s, x2) }
+      }
+      if rows > 6 {
+        s = V(repeating: w6[q])
+        a60.addProduct(s, x0)
+        if vectors > 1 { a61.addProduct(s, x1) }
+        if vectors > 2 { a62.addProduct(s, x2) }
+      }
+      if rows > 7 {
+        s = V(repeating: w7[q])
+        a70.addProduct(s, x0)
+        if vectors > 1 { a71.addProduct(s, x1) }
+        if vectors > 2 { a72.addProduct(s, x2) }
+      }
+      q &+= columnStride  // wrapping: no overflow check in the loop (q < k · columnStride by construction)
+      xp += xStep
+    }
+    let store = !accumulate
+    storeVectors(out, a00, a01, a02, vectors, store)
+    if rows > 1 { storeVectors(out + ldo, a10, a11, a12, vectors, store) }
+    if rows > 2 { storeVectors(out + 2 * ldo, a20, a21, a22, vectors, store) }
+    if rows > 3 { storeVectors(out + 3 * ldo, a30, a31, a32, vectors, store) }
+    if rows > 4 { storeVectors(out + 4 * ldo, a40, a41, a42, vectors, store) }
+    if rows > 5 { storeVectors(out + 5 * ldo, a50, a51, a52, vectors, store) }
+    if rows > 6 { storeVectors(out + 6 * ldo, a60, a61, a62, vectors, store) }
+    if rows > 7 { storeVectors(out + 7 * ldo, a70, a71, a72, vectors, store) }
+  }
+}
+
+/// Stores (or adds into) the first `count` (≤ 3) of v0, v1, v2 at consecutive vectors of one row.
+@inline(__always)
+func storeVectors(_ row: UnsafeMutablePointer<Float>, _ v0: FloatVector, _ v1: FloatVector, _ v2: FloatVector,
+                  _ count: Int, _ overwrite: Bool) {
+  let raw = UnsafeMutableRawPointer(row), vb = MemoryLayout<FloatVector>.size
+  @inline(__always) func put(_ v: FloatVector, _ offset: Int) {
+    if overwrite {
+      raw.storeBytes(of: v, toByteOffset: offset, as: FloatVector.self)
+    } else {
+      raw.storeBytes(of: raw.loadUnaligned(fromByteOffset: offset, as: FloatVector.self) + v, toByteOffset: offset,
+                     as: FloatVector.self)
     }
   }
-  storeRow(out, a00, a01, !accumulate)
-  if rows > 1 { storeRow(out + ldo, a10, a11, !accumulate) }
-  if rows > 2 { storeRow(out + 2 * ldo, a20, a21, !accumulate) }
-  if rows > 3 { storeRow(out + 3 * ldo, a30, a31, !accumulate) }
+  put(v0, 0)
+  if count > 1 { put(v1, vb) }
+  if count > 2 { put(v2, 2 * vb) }
 }

@@ -38,6 +38,12 @@ let convSweep: [ConvCase] = [
   ConvCase(batch: 2, inChannels: 3, height: 5, width: 9, outChannels: 7, kernel: 1),
   ConvCase(batch: 2, inChannels: 17, height: 4, width: 8, outChannels: 9, kernel: 1),
   ConvCase(batch: 1, inChannels: 9, height: 3, width: 11, outChannels: 33, kernel: 1),
+  // Batch-1 shapes of a DARTS net on the direct kernel (1×1 and im2col'd k×k), with row and column tails.
+  ConvCase(batch: 1, inChannels: 64, height: 7, width: 7, outChannels: 64, kernel: 1),
+  ConvCase(batch: 1, inChannels: 32, height: 14, width: 14, outChannels: 36, kernel: 1),
+  ConvCase(batch: 1, inChannels: 48, height: 28, width: 28, outChannels: 16, kernel: 1, bias: false),
+  ConvCase(batch: 1, inChannels: 40, height: 13, width: 13, outChannels: 20, kernel: 1, stride: 2),
+  ConvCase(batch: 1, inChannels: 20, height: 9, width: 9, outChannels: 12, kernel: 3, padding: 1, groups: 2),
 ]
 
 /// Tolerance for a conv output: float rounding grows with the reduction length Cin/groups·kh·kw.

@@ -1,5 +1,5 @@
 import Testing
-import NASKernels
+@testable import NASKernels
 
 private struct GemmCase: CustomStringConvertible, Sendable {
   var m: Int, n: Int, k: Int
@@ -24,6 +24,16 @@ private let gemmCases: [GemmCase] = [
   GemmCase(m: 9, n: 75, k: 513, transposeA: true, transposeB: true, slack: 5),
   GemmCase(m: 3, n: 4100, k: 5, transposeB: true),
   GemmCase(m: 5, n: 7, k: 0, beta: 0.5),
+  // Direct-kernel shapes (no packing): full strips, single vectors, overlapping and padded tails, every row
+  // remainder of the 8- (AVX-512) and 4-row (AVX2) tiles, A read transposed, β = 1 accumulation.
+  GemmCase(m: 64, n: 49, k: 64),
+  GemmCase(m: 32, n: 196, k: 32, beta: 1),
+  GemmCase(m: 15, n: 97, k: 9, transposeA: true),
+  GemmCase(m: 13, n: 50, k: 21, transposeA: true, beta: 1, slack: 2),
+  GemmCase(m: 7, n: 5, k: 40, beta: 1),
+  GemmCase(m: 17, n: 64, k: 3, slack: 1),
+  GemmCase(m: 6, n: 33, k: 1000),
+  GemmCase(m: 3, n: 1, k: 2),
 ]
 
 @Suite struct GemmTests {
@@ -47,27 +57,45 @@ private let gemmCases: [GemmCase] = [
         expected[i * ldc + j] = Float(Double(t.alpha) * sum + Double(t.beta) * Double(c0[i * ldc + j]))
       }
     }
-    for threads in [1, 2] {
-      var c = c0
-      c.withUnsafeMutableBufferPointer { cp in
-        sgemm(cp.baseAddress!, ldc: ldc, a, lda: lda, transposeA: t.transposeA, b, ldb: ldb,
-              transposeB: t.transposeB, m: t.m, n: t.n, k: t.k, alpha: t.alpha, beta: t.beta, threads: threads)
+    // `sgemm` (which picks the direct kernel for small products) and the packed kernel on its own.
+    for blocked in [false, true] {
+      for threads in [1, 2] {
+        var c = c0
+        c.withUnsafeMutableBufferPointer { cp in
+          if blocked {
+            sgemmBlocked(cp.baseAddress!, ldc: ldc, a, lda: lda, transposeA: t.transposeA, b, ldb: ldb,
+                         transposeB: t.transposeB, m: t.m, n: t.n, k: t.k, alpha: t.alpha, beta: t.beta,
+                         threads: threads)
+          } else {
+            sgemm(cp.baseAddress!, ldc: ldc, a, lda: lda, transposeA: t.transposeA, b, ldb: ldb,
+                  transposeB: t.transposeB, m: t.m, n: t.n, k: t.k, alpha: t.alpha, beta: t.beta, threads: threads)
+          }
+        }
+        let tolerance = 2e-6 * Float(t.k) + 1e-6
+        let result = convTestCompare(c, expected) { _ in tolerance }
+        #expect(result.mismatches.isEmpty,
+                "\(t) blocked \(blocked) threads \(threads): max diff \(result.maxDiff) \(result.mismatches)")
       }
-      let tolerance = 2e-6 * Float(t.k) + 1e-6
-      let result = convTestCompare(c, expected) { _ in tolerance }
-      #expect(result.mismatches.isEmpty, "\(t) threads \(threads): max diff \(result.maxDiff) \(result.mismatches)")
     }
   }
 
   @Test func threadCountDoesNotChangeBits() {
-    // Big enough to be split: over rows, then (few rows) over columns.
-    for (m, n, k) in [(96, 200, 300), (8, 3000, 70)] {
+    // Big enough to be split: the packed kernel over rows, then (few rows) over columns; the direct kernel over
+    // row blocks, with and without a row remainder.
+    for (m, n, k, blocked) in [(96, 200, 300, true), (8, 3000, 70, true), (64, 784, 64, false),
+                               (44, 1000, 30, false)] {
       let a = convTestValues(m * k, seed: 4), b = convTestValues(k * n, seed: 5)
       var results: [[Float]] = []
       for threads in [1, 2, 3] {
         var c = [Float](repeating: 0, count: m * n)
         c.withUnsafeMutableBufferPointer { cp in
-          sgemm(cp.baseAddress!, ldc: n, a, lda: k, b, ldb: n, m: m, n: n, k: k, threads: threads)
+          if blocked {
+            sgemmBlocked(cp.baseAddress!, ldc: n, a, lda: k, transposeA: false, b, ldb: n, transposeB: false,
+                         m: m, n: n, k: k, alpha: 1, beta: 0, threads: threads)
+          } else {
+            #expect(pointwiseProductFits(m: m, n: n, k: k))
+            sgemm(cp.baseAddress!, ldc: n, a, lda: k, b, ldb: n, m: m, n: n, k: k, threads: threads)
+          }
         }
         results.append(c)
       }

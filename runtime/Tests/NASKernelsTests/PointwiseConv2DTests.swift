@@ -1,0 +1,86 @@
+import Testing
+@testable import NASKernels
+
+/// One direct product: out (m, n) = bias + w · x or out += w · x, with w read through arbitrary strides.
+private struct PointwiseCase: CustomStringConvertible, Sendable {
+  var m: Int, n: Int, k: Int
+  /// w[i, p] at i·wRowStride + p·wColumnStride; nil strides mean row-major (k, 1).
+  var wRowStride: Int? = nil, wColumnStride: Int? = nil
+  var bias = true, accumulate = false
+  /// Extra columns in the rows of out and x.
+  var slack = 0
+  var description: String {
+    "\(m)×\(n)×\(k) w strides \(wRowStride ?? k),\(wColumnStride ?? 1) bias \(bias) accumulate \(accumulate) "
+      + "slack \(slack)"
+  }
+}
+
+// Row counts around the 8- (AVX-512) and 4-row (AVX2) tiles, column counts around one vector (8 or 16) and a
+// strip (32 or 48): full strips, single vectors, overlapping tails (n ≥ one vector) and padded tails (n
+// narrower than a vector, or accumulating). The three weight layouts: row-major, transposed, both strided.
+private let pointwiseCases: [PointwiseCase] = [
+  PointwiseCase(m: 64, n: 49, k: 64),
+  PointwiseCase(m: 32, n: 196, k: 32, bias: false),
+  PointwiseCase(m: 16, n: 784, k: 16),
+  PointwiseCase(m: 9, n: 53, k: 7),
+  PointwiseCase(m: 1, n: 15, k: 5),
+  PointwiseCase(m: 7, n: 100, k: 1, slack: 3),
+  PointwiseCase(m: 13, n: 3, k: 20, accumulate: true),
+  PointwiseCase(m: 23, n: 71, k: 17, wRowStride: 1, wColumnStride: 23, accumulate: true),
+  PointwiseCase(m: 6, n: 47, k: 33, wRowStride: 1, wColumnStride: 8, slack: 1),
+  PointwiseCase(m: 11, n: 40, k: 9, wRowStride: 1, wColumnStride: 11, accumulate: true, slack: 5),
+  PointwiseCase(m: 5, n: 31, k: 6, wRowStride: 13, wColumnStride: 2),
+  PointwiseCase(m: 10, n: 17, k: 4, wRowStride: 3, wColumnStride: 31, bias: false, accumulate: true),
+  PointwiseCase(m: 3, n: 9, k: 260),
+]
+
+@Suite struct PointwiseConv2DTests {
+  @Test(arguments: pointwiseCases)
+  fileprivate func matchesNaiveReference(_ t: PointwiseCase) {
+    let rowStride = t.wRowStride ?? t.k, columnStride = t.wColumnStride ?? 1
+    let wCount = (t.m - 1) * rowStride + (t.k - 1) * columnStride + 1
+    let ld = t.n + t.slack
+    let w = convTestValues(wCount, seed: 41), x = convTestValues(t.k * ld, seed: 42)
+    let bias = convTestValues(t.m, seed: 43), out0 = convTestValues(t.m * ld, seed: 44)
+    var expected = out0
+    for i in 0..<t.m {
+      for j in 0..<t.n {
+        var sum = t.accumulate ? Double(out0[i * ld + j]) : (t.bias ? Double(bias[i]) : 0)
+        for p in 0..<t.k { sum += Double(w[i * rowStride + p * columnStride]) * Double(x[p * ld + j]) }
+        expected[i * ld + j] = Float(sum)
+      }
+    }
+    var results: [[Float]] = []
+    for threads in [1, 2] {
+      var out = out0
+      out.withUnsafeMutableBufferPointer { o in
+        bias.withUnsafeBufferPointer { b in
+          pointwiseProduct(o.baseAddress!, ldo: ld, w, wRowStride: rowStride, wColumnStride: columnStride, x,
+                           ldx: ld, bias: t.bias ? b.baseAddress! : nil, m: t.m, n: t.n, k: t.k,
+                           accumulate: t.accumulate, threads: threads)
+        }
+      }
+      let tolerance = 2e-6 * Float(t.k) + 2e-6
+      let result = convTestCompare(out, expected) { _ in tolerance }
+      #expect(result.mismatches.isEmpty, "\(t) threads \(threads): max diff \(result.maxDiff) \(result.mismatches)")
+      results.append(out)
+    }
+    #expect(results[0] == results[1], "\(t): 1 and 2 threads differ")
+  }
+
+  @Test func overwritesNaNAndLeavesSlackAlone() {
+    // Without `accumulate` every output is written, whatever was there; columns past n are never touched.
+    let m = 9, n = 21, k = 5, ld = 24
+    let w = convTestValues(m * k, seed: 45), x = convTestValues(k * ld, seed: 46)
+    var out = [Float](repeating: .nan, count: m * ld)
+    for i in 0..<m { for j in n..<ld { out[i * ld + j] = 7 } }
+    out.withUnsafeMutableBufferPointer { o in
+      pointwiseProduct(o.baseAddress!, ldo: ld, w, wRowStride: k, wColumnStride: 1, x, ldx: ld, bias: nil,
+                       m: m, n: n, k: k, accumulate: false)
+    }
+    for i in 0..<m {
+      #expect(out[(i * ld)..<(i * ld + n)].allSatisfy { $0.isFinite }, "row \(i)")
+      #expect(out[(i * ld + n)..<(i * ld + ld)].allSatisfy { $0 == 7 }, "row \(i) slack")
+    }
+  }
+}
