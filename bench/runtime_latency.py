@@ -243,7 +243,8 @@ def main():
                   " ratios ours/X; min_ratio_vs_X: ratio of the minima",
         "versions": {
             "nas_infer": file_stamp(args.nas_infer),
-            "nas_infer_baseline": file_stamp(args.baseline) if args.baseline else None, "repository_head": repository_head(),
+            "nas_infer_baseline": file_stamp(args.baseline) if args.baseline else None,
+            "repository_head": repository_head(),
             "onnxruntime": ort.__version__,
             "tract": tract_state["version"], "numpy": np.__version__, "python": platform.python_version(),
         },

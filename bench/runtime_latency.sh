@@ -43,7 +43,8 @@ fi
 baseline=()
 if [ -n "${BASELINE_RTBIN:-}" ]; then baseline=(--baseline "$BASELINE_RTBIN/nas-infer"); fi
 "$PY" bench/runtime_latency.py --nas-infer "$RTBIN/nas-infer" "${baseline[@]}" --out bench-runtime.json \
-  --rounds "${ROUNDS:-5}" --command "BIN=$BIN RTBIN=$RTBIN BASELINE_RTBIN=${BASELINE_RTBIN:-} bench/runtime_latency.sh" \
+  --rounds "${ROUNDS:-5}" \
+  --command "BIN=$BIN RTBIN=$RTBIN BASELINE_RTBIN=${BASELINE_RTBIN:-} bench/runtime_latency.sh" \
   "PC_DARTS C16 L8:$OUT/c16l8.onnx:$OUT/c16l8.nasb:1x28x28:${RUNS_SMALL:-300}" \
   "PC_DARTS C36 L20:$OUT/c36l20.onnx:$OUT/c36l20.nasb:3x32x32:${RUNS_LARGE:-50}" > /dev/null
 echo "bench-runtime.json written ($((SECONDS - start)) s)"
