@@ -38,10 +38,11 @@ import TensorEngine
     #expect(ExportFixtures.argmaxes(executed, classes: 10) == ExportFixtures.argmaxes(expected, classes: 10))
   }
 
-  /// Compact sizes relative to the ONNX file. Every tensor costs a table entry and up to 63 bytes of alignment,
-  /// and every int8 output channel a 4-byte scale (a 3×3 depthwise channel is 9 bytes of int8 plus 4 of scale),
-  /// so tiny networks carry relatively more overhead: the 30% int8 bound is checked at DARTS' evaluation size
-  /// (C=36, L=20); C=8 (≈37%) and C=16 (≈31%) are printed.
+  /// Compact sizes relative to the ONNX file (issue 5: fp32 ≤ ONNX, int8 ≤ 30%), for small networks too.
+  /// Tiny networks carry relatively more overhead (a 3×3 depthwise channel is 9 int8 bytes plus a 2-byte fp16
+  /// scale; every tensor a table entry, most a 64-byte alignment), so the bound is checked at C=8 L=5 as well.
+  /// The int8 file is what nas-export writes when the agreement report allows it: stem and classifier in int8
+  /// too. With them in fp32 (the fallback) the size is printed; the plain 1.0 tables are printed for reference.
   @Test(arguments: [(8, 5), (16, 5), (36, 20)])
   func sizesAgainstONNX(initChannels: Int, layers: Int) throws {
     let network = try ExportFixtures.network(initChannels: initChannels, layers: layers)
@@ -49,13 +50,18 @@ import TensorEngine
     let onnx = try ONNXWriter.serialize(graph).count
     let fp32 = try graph.compactWriter(precision: .fp32).serialized().count
     let fp16 = try graph.compactWriter(precision: .fp16).serialized().count
-    let int8 = try graph.compactWriter(precision: .int8).serialized().count
-    let ratio = Double(int8) / Double(onnx)
-    print("CompactExportTests: C=\(initChannels) L=\(layers): ONNX \(onnx) B, fp32 \(fp32) B, fp16 \(fp16) B, "
-          + "int8 \(int8) B (\((ratio * 1000).rounded() / 10)% of ONNX)")
+    let int8 = try graph.compactWriter(precision: .int8, quantizeEnds: true).serialized().count
+    let int8FP32Ends = try graph.compactWriter(precision: .int8).serialized().count
+    var plainWriter = try graph.compactWriter(precision: .int8, quantizeEnds: true)
+    plainWriter.encoding = .plain
+    let int8Plain = try plainWriter.serialized().count
+    func percent(_ n: Int) -> String { "\((Double(n) / Double(onnx) * 1000).rounded() / 10)%" }
+    print("CompactExportTests: C=\(initChannels) L=\(layers): ONNX \(onnx) B, fp32 \(fp32) B (\(percent(fp32))), "
+          + "fp16 \(fp16) B (\(percent(fp16))), int8 \(int8) B (\(percent(int8))); int8 with fp32 stem/classifier "
+          + "\(int8FP32Ends) B (\(percent(int8FP32Ends))), int8 with 1.0 tables \(int8Plain) B (\(percent(int8Plain)))")
     #expect(fp32 <= onnx, "fp32 compact \(fp32) B > ONNX \(onnx) B")
-    #expect(fp16 < fp32 && int8 < fp16)
-    if initChannels >= 36 { #expect(ratio <= 0.3, "int8 compact \(int8) B > 30% of ONNX \(onnx) B") }
+    #expect(fp16 < fp32 && int8 < int8FP32Ends && int8FP32Ends < fp16 && int8 < int8Plain)
+    #expect(Double(int8) <= 0.3 * Double(onnx), "int8 compact \(int8) B > 30% of ONNX \(onnx) B")
   }
 
   @Test func reducedPrecisionAgreesWithFP32() throws {
@@ -64,13 +70,14 @@ import TensorEngine
     let x = ExportFixtures.inputs(32, seed: 9)
     let logits = graph.evaluate(x).values
     let spread = logits.map(abs).max()!
-    var differences: [WeightPrecision: Float] = [:]
-    for precision in [WeightPrecision.fp16, .int8] {
-      let model = try graph.compactWriter(precision: precision).model()
+    var differences: [String: Float] = [:]
+    for (precision, quantizeEnds) in [(WeightPrecision.fp16, false), (.int8, false), (.int8, true)] {
+      let model = try graph.compactWriter(precision: precision, quantizeEnds: quantizeEnds).model()
       let report = PrecisionReport(reference: graph, candidate: FrozenGraph(compactModel: model), inputs: x)
-      print("CompactExportTests: \(precision) vs fp32: agreement \(report.top1Agreement), "
+      let name = "\(precision)" + (quantizeEnds ? " (stem and classifier too)" : "")
+      print("CompactExportTests: \(name) vs fp32: agreement \(report.top1Agreement), "
             + "max logit difference \(report.maxLogitDifference) (max |logit| \(spread))")
-      differences[precision] = report.maxLogitDifference
+      differences[name] = report.maxLogitDifference
       #expect(report.samples == 32)
       #expect(report.maxLogitDifference > 0, "\(precision) weights should differ from fp32 somewhere")
       // The runtime executes the same dequantised weights.
@@ -78,9 +85,10 @@ import TensorEngine
       let interpreted = FrozenGraph(compactModel: model).evaluate(x).values
       #expect(ExportFixtures.maxDifference(executed, interpreted) <= 1e-4)
     }
-    #expect(differences[.fp16]! < 0.01 * spread)
-    #expect(differences[.int8]! < 0.1 * spread)
-    #expect(differences[.fp16]! < differences[.int8]!)
+    #expect(differences["fp16"]! < 0.01 * spread)
+    #expect(differences["int8"]! < 0.1 * spread)
+    #expect(differences["int8 (stem and classifier too)"]! < 0.1 * spread)
+    #expect(differences["fp16"]! < differences["int8"]!)
   }
 
   @Test func int8KeepsFirstAndLastLayerInFP32AndBiasesInFP16() throws {
@@ -90,6 +98,13 @@ import TensorEngine
       let expected: TensorDataType = t.name.hasPrefix("stem.") || t.name.hasPrefix("classifier.") ? .float32
         : t.shape.count == 1 ? .float16 : .int8
       #expect(t.dataType == expected, "\(t.name)")
+      // A reduced-precision bias shares its weight's aligned block; everything else starts a block.
+      #expect(t.packed == (expected == .float16), "\(t.name)")
+    }
+    let all = try graph.compactWriter(precision: .int8, quantizeEnds: true).model()
+    #expect(all.metadataValue(forKey: "precision") == "int8 (stem and classifier too)")
+    for t in all.tensors {
+      #expect(t.dataType == (t.shape.count == 1 ? .float16 : .int8), "\(t.name)")
     }
   }
 }
