@@ -1,16 +1,22 @@
 // Depthwise 2-D convolution (groups == Cin == Cout: one kh×kw filter per channel), direct kernels for any
 // stride, padding and dilation: forward and input gradient, side by side.
 //
-// Both are a stride-1 correlation over a zero-bordered scratch copy of one (n, c) plane, vectorised along the
-// output width with SIMD8 and blocked over 4 output rows (4 independent FMA chains hide the FMA latency):
-//   out[r][c] (+)= Σ_t w[t] · src[r·rowStep + tapOffset[t] + c].
-// Forward: src is the padded input split by column phase for stride s > 1 (phase q holds padded columns
-// q, q + s, …), so tap (ki, kj) of output column ow reads phase (kj·d) mod s at column ow + ⌊kj·d / s⌋.
+// Forward, strides 1 and 2: each (n, c) plane is copied into a zero-bordered scratch whose rows are W + p floats
+// apart, so the right padding of one row doubles as the left padding of the next. Output (oh, ow) then sits at
+// flat position f = oh·(W + p) + ow of the scratch and reads src[f + (ki·d)·(W + p) + kj·d]: one correlation
+// over the flat plane, vectorised with FloatVector across row boundaries (the few positions past OW in each
+// row are computed and dropped), blocked over up to 8 vectors so that 8 independent FMA chains hide the FMA
+// latency. A 7×7 plane is 4 vectors instead of 7 half-empty rows. Stride 2 first splits the padded plane into
+// four phase planes by row and column parity, which turns it into the same flat correlation
+// (`FlatWindowPlan`). Strides > 2: the row-blocked correlation below over a scratch split by column phase
+// (`DepthwiseInputLayout`): tap (ki, kj) of output column ow reads phase (kj·d) mod s at column ow + ⌊kj·d / s⌋.
 // Input gradient: src is dOut spread onto the stride-s grid with a (k − 1)·d border, correlated with the
 // flipped filter. The scratch has slack columns past the last vector, so no bounds checks are needed.
 // Planes are independent: a batch is split over plane ranges, so results are bit-identical for any `threads`.
 
-/// out[n, c] = Σ_{ki,kj} w[c, ki, kj] · x[n, c, oh·s − p + ki·d, ow·s − p + kj·d] + bias[c].
+/// out[n, c] = Σ_{ki,kj} w[c, ki, kj] · x[n, c, oh·s − p + ki·d, ow·s − p + kj·d] + bias[c]; with `inputReLU`
+/// the conv reads max(x, 0) instead of x (a ReLU whose only readers are depthwise convs, fused into the input
+/// copy; NaN stays NaN as in `relu`).
 ///
 /// - Parameters:
 ///   - out: (N, C, OH, OW), overwritten
@@ -19,9 +25,14 @@
 ///   - bias: (C) or nil
 public func depthwiseConv2dForward(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
                                    _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
-                                   _ g: Conv2DGeometry, threads: Int = 1) {
+                                   _ g: Conv2DGeometry, inputReLU: Bool = false, threads: Int = 1) {
   precondition(g.isDepthwise || (g.groups == 1 && g.inChannels == 1 && g.outChannels == 1),
                "depthwise conv needs groups == in == out channels: \(g)")
+  if g.batch == 0 { return }
+  if g.stride <= 2 {
+    depthwiseConv2dForwardFlat(out, x, weight, bias, g, inputReLU: inputReLU, threads: threads)
+    return
+  }
   let layout = DepthwiseInputLayout(g)
   let offsets = layout.tapOffsets()
   let io = ConvPointers(out: out, x: UnsafeMutablePointer(mutating: x), weight: weight, bias: bias)
@@ -29,22 +40,315 @@ public func depthwiseConv2dForward(_ out: UnsafeMutablePointer<Float>, _ x: Unsa
   offsets.withUnsafeBufferPointer { tapOffsets in
     let tapOffsets = tapOffsets.baseAddress!
     concurrentRanges(planes, threads: threads) { range in
-      let phases = allocateAligned(layout.count)
-      let rowTail = allocateAligned(8)
-      defer {
-        releaseAligned(phases, layout.count)
-        releaseAligned(rowTail, 8)
-      }
-      phases.update(repeating: 0, count: layout.count)
-      for plane in range {
-        let c = plane % g.inChannels
-        layout.scatter(phases, UnsafePointer(io.x) + plane * g.height * g.width)
-        depthwiseCorrelate(io.out + plane * g.outHeight * g.outWidth, rows: g.outHeight, width: g.outWidth,
-                           phases, rowStep: layout.rowStep, tapOffsets, io.weight + c * layout.taps,
-                           taps: layout.taps, bias: io.bias?[c] ?? 0, accumulate: false, rowTail: rowTail)
+      withUnsafeTemporaryAllocation(of: Float.self, capacity: layout.count + 8) { buffer in
+        let phases = buffer.baseAddress!, rowTail = phases + layout.count
+        phases.update(repeating: 0, count: layout.count)
+        for plane in range {
+          let c = plane % g.inChannels
+          layout.scatter(phases, UnsafePointer(io.x) + plane * g.height * g.width)
+          if inputReLU { depthwiseReLUInPlace(phases, count: layout.count) }
+          depthwiseCorrelate(io.out + plane * g.outHeight * g.outWidth, rows: g.outHeight, width: g.outWidth,
+                             phases, rowStep: layout.rowStep, tapOffsets, io.weight + c * layout.taps,
+                             taps: layout.taps, bias: io.bias?[c] ?? 0, accumulate: false, rowTail: rowTail)
+        }
       }
     }
   }
+}
+
+/// Stride-1 and stride-2 forward over the flat zero-bordered plane (see the file comment).
+func depthwiseConv2dForwardFlat(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
+                                _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
+                                _ g: Conv2DGeometry, inputReLU: Bool, threads: Int) {
+  let plan = FlatWindowPlan(g)
+  let io = ConvPointers(out: out, x: UnsafeMutablePointer(mutating: x), weight: weight, bias: bias)
+  concurrentRanges(g.batch * g.inChannels, threads: threads) { range in
+    // Two padded input planes and two flat outputs, used alternately: plane k + 1 is copied in and plane
+    // k − 1 copied out around the correlation of plane k, so the wide loads never wait on the narrow stores
+    // that were just made to the same lines (store forwarding fails there).
+    let padCount = plan.paddedCount, flatCount = plan.flatCount
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * (padCount + flatCount)) { buffer in
+      withUnsafeTemporaryAllocation(of: Int.self, capacity: plan.taps) { offsetBuffer in
+        let padded = buffer.baseAddress!, flat = padded + 2 * padCount
+        let offsets = offsetBuffer.baseAddress!
+        plan.writeTapOffsets(offsets)
+        padded.update(repeating: 0, count: 2 * padCount)
+        let xBase = UnsafePointer(io.x)
+        plan.copyIn(padded, xBase + range.lowerBound * plan.inputPlane, relu: inputReLU)
+        for plane in range {
+          let slot = (plane - range.lowerBound) & 1
+          if plane + 1 < range.upperBound {
+            plan.copyIn(padded + (1 - slot) * padCount, xBase + (plane + 1) * plan.inputPlane, relu: inputReLU)
+          }
+          let c = plane % g.inChannels
+          let w = io.weight + c * plan.taps, b = io.bias?[c] ?? 0
+          let src = UnsafePointer(padded + slot * padCount), dst = flat + slot * flatCount
+          switch plan.taps {
+          case 9: depthwiseFlatCorrelate(dst, src, offsets, w, taps: 9, bias: b, vectors: plan.vectors)
+          case 25: depthwiseFlatCorrelate(dst, src, offsets, w, taps: 25, bias: b, vectors: plan.vectors)
+          default: depthwiseFlatCorrelate(dst, src, offsets, w, taps: plan.taps, bias: b, vectors: plan.vectors)
+          }
+          if plane > range.lowerBound {
+            plan.copyOut(io.out + (plane - 1) * plan.outputPlane, flat + (1 - slot) * flatCount)
+          }
+        }
+        let last = range.upperBound - 1
+        plan.copyOut(io.out + last * plan.outputPlane, flat + ((last - range.lowerBound) & 1) * flatCount)
+      }
+    }
+  }
+}
+
+/// The sizes of the flat scheme for one geometry (stride 1 or 2); the padded-plane pools use it too.
+///
+/// Stride 1: one padded plane, rows `pitch` = W + p apart (the right border of a row is the left border of
+/// the next). Stride 2: the padded plane split into four phase planes by (row, column) parity, phase (a, b)
+/// holding padded cells (2i + a, 2j + b) at i·pitch + j, pitch = ⌈(W + 2p) / 2⌉; tap (ki, kj) of output
+/// (oh, ow) is then cell (oh + ⌊ki·d / 2⌋, ow + ⌊kj·d / 2⌋) of phase (ki·d mod 2, kj·d mod 2), so both strides
+/// are one flat correlation: output (oh, ow) at f = oh·pitch + ow reads f + offset[t].
+struct FlatWindowPlan {
+  let height: Int, width: Int, padding: Int, outHeight: Int, outWidth: Int
+  let kernelHeight: Int, kernelWidth: Int, dilation: Int, stride: Int
+  let pitch: Int
+  /// Floats per phase plane (stride 2).
+  let phaseSize: Int
+  /// FloatVectors covering flat output positions 0 ..< (OH − 1)·pitch + OW.
+  let vectors: Int
+  /// Floats of the padded input scratch (up to the last read of the last vector).
+  let paddedCount: Int
+  var flatCount: Int { vectors * FloatVector.scalarCount }
+  var taps: Int { kernelHeight * kernelWidth }
+  var inputPlane: Int { height * width }
+  var outputPlane: Int { outHeight * outWidth }
+
+  init(_ g: Conv2DGeometry) {
+    assert(g.stride == 1 || g.stride == 2)
+    height = g.height; width = g.width; padding = g.padding
+    outHeight = g.outHeight; outWidth = g.outWidth
+    kernelHeight = g.kernelHeight; kernelWidth = g.kernelWidth; dilation = g.dilation; stride = g.stride
+    let v = FloatVector.scalarCount
+    if stride == 1 {
+      // The widest read reaches padded column (OW − 1) + (kw − 1)·d ≤ W + 2p − 1: past the row's own W + p
+      // floats it lands in the next row's first p (zero) floats.
+      pitch = max(width + padding, 1)
+      phaseSize = 0
+      vectors = ((outHeight - 1) * pitch + outWidth + v - 1) / v
+      paddedCount = max(vectors * v + (kernelHeight - 1) * dilation * pitch + (kernelWidth - 1) * dilation,
+                        (padding + height) * pitch + padding)
+    } else {
+      // Valid reads stay inside their phase row: column (OW − 1) + ⌊(kw − 1)·d / 2⌋ ≤ pitch − 1.
+      pitch = (width + 2 * padding + 1) / 2
+      phaseSize = (height + 2 * padding + 1) / 2 * pitch
+      vectors = ((outHeight - 1) * pitch + outWidth + v - 1) / v
+      paddedCount = 3 * phaseSize + max(phaseSize, vectors * v + (kernelHeight - 1) * dilation / 2 * pitch
+                                                    + (kernelWidth - 1) * dilation / 2)
+    }
+  }
+
+  /// offsets[ki·kw + kj]: ki·d·pitch + kj·d (stride 1), or the phase plane and cell of the tap (stride 2).
+  func writeTapOffsets(_ offsets: UnsafeMutablePointer<Int>) {
+    for ki in 0..<kernelHeight {
+      for kj in 0..<kernelWidth {
+        let r = ki * dilation, c = kj * dilation
+        offsets[ki * kernelWidth + kj] = stride == 1 ? r * pitch + c
+          : ((r % 2) * 2 + c % 2) * phaseSize + (r / 2) * pitch + c / 2
+      }
+    }
+  }
+
+  /// Copies plane x (H, W) into the padded scratch (ReLU'd with `relu`): rows p ..< p + H, columns
+  /// p ..< p + W of the padded plane, or their phase-plane cells for stride 2. Border floats are never
+  /// written, so they stay zero.
+  @inline(__always)
+  func copyIn(_ padded: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, relu: Bool) {
+    if stride == 1 {
+      for ih in 0..<height {
+        depthwiseCopyRow(padded + (padding + ih) * pitch + padding, x + ih * width, count: width, relu: relu)
+      }
+      return
+    }
+    // Input column 2m + e is padded column 2m + e + p: phase (e + p) mod 2, phase column m + ⌊(e + p) / 2⌋.
+    for ih in 0..<height {
+      let r = ih + padding
+      let row = padded + (r % 2) * 2 * phaseSize + (r / 2) * pitch
+      depthwiseSplitRow(row + (padding % 2) * phaseSize + padding / 2,
+                        row + ((padding + 1) % 2) * phaseSize + (padding + 1) / 2, x + ih * width, count: width,
+                        relu: relu)
+    }
+  }
+
+  /// out[oh, ow] = flat[oh·pitch + ow].
+  @inline(__always)
+  func copyOut(_ out: UnsafeMutablePointer<Float>, _ flat: UnsafePointer<Float>) {
+    for oh in 0..<outHeight {
+      depthwiseCopyRow(out + oh * outWidth, flat + oh * pitch, count: outWidth, relu: false)
+    }
+  }
+}
+
+/// dst[j] = src[j] (max(src[j], 0) with `relu`; NaN kept) for j < count, touching nothing outside
+/// [0, count): whole vectors, then one vector (or SIMD8, SIMD4 for short rows) ending exactly at `count`,
+/// overlapping the previous one (it rewrites the same values).
+@inline(__always)
+func depthwiseCopyRow(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, count: Int, relu: Bool) {
+  // Concrete vector types throughout: the generic SIMD `.<` and `replace` compile to lane-by-lane loops.
+  let v = FloatVector.scalarCount
+  if count >= v {
+    var j = 0
+    while j + v <= count {
+      copyVector(dst + j, src + j, relu: relu)
+      j += v
+    }
+    if j < count { copyVector(dst + count - v, src + count - v, relu: relu) }
+  } else if v > 8 && count >= 8 {
+    copyVector8(dst, src, relu: relu)
+    copyVector8(dst + count - 8, src + count - 8, relu: relu)
+  } else if count >= 4 {
+    copyVector4(dst, src, relu: relu)
+    if count > 4 { copyVector4(dst + count - 4, src + count - 4, relu: relu) }
+  } else {
+    for j in 0..<count {
+      let value = src[j]
+      dst[j] = relu && value < 0 ? 0 : value
+    }
+  }
+}
+
+@inline(__always)
+private func copyVector(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, relu: Bool) {
+  var value = UnsafeRawPointer(src).loadUnaligned(as: FloatVector.self)
+  if relu { value.replace(with: 0, where: value .< 0) }
+  UnsafeMutableRawPointer(dst).storeBytes(of: value, as: FloatVector.self)
+}
+
+@inline(__always)
+private func copyVector8(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, relu: Bool) {
+  var value = UnsafeRawPointer(src).loadUnaligned(as: SIMD8<Float>.self)
+  if relu { value.replace(with: 0, where: value .< 0) }
+  UnsafeMutableRawPointer(dst).storeBytes(of: value, as: SIMD8<Float>.self)
+}
+
+@inline(__always)
+private func copyVector4(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, relu: Bool) {
+  var value = UnsafeRawPointer(src).loadUnaligned(as: SIMD4<Float>.self)
+  if relu { value.replace(with: 0, where: value .< 0) }
+  UnsafeMutableRawPointer(dst).storeBytes(of: value, as: SIMD4<Float>.self)
+}
+
+/// even[m] = src[2m], odd[m] = src[2m + 1] for 2m (+ 1) < count (ReLU'd with `relu`), touching nothing else.
+@inline(__always)
+func depthwiseSplitRow(_ even: UnsafeMutablePointer<Float>, _ odd: UnsafeMutablePointer<Float>,
+                       _ src: UnsafePointer<Float>, count: Int, relu: Bool) {
+  var j = 0
+  #if NAS_AVX512
+  while j + 32 <= count {
+    var value = UnsafeRawPointer(src + j).loadUnaligned(as: SIMD32<Float>.self)
+    if relu { value.replace(with: 0, where: value .< 0) }
+    UnsafeMutableRawPointer(even + j / 2).storeBytes(of: value.evenHalf, as: SIMD16<Float>.self)
+    UnsafeMutableRawPointer(odd + j / 2).storeBytes(of: value.oddHalf, as: SIMD16<Float>.self)
+    j += 32
+  }
+  #endif
+  while j + 16 <= count {
+    var value = UnsafeRawPointer(src + j).loadUnaligned(as: SIMD16<Float>.self)
+    if relu { value.replace(with: 0, where: value .< 0) }
+    UnsafeMutableRawPointer(even + j / 2).storeBytes(of: value.evenHalf, as: SIMD8<Float>.self)
+    UnsafeMutableRawPointer(odd + j / 2).storeBytes(of: value.oddHalf, as: SIMD8<Float>.self)
+    j += 16
+  }
+  @inline(__always)
+  func split8(at j: Int) {
+    var value = UnsafeRawPointer(src + j).loadUnaligned(as: SIMD8<Float>.self)
+    if relu { value.replace(with: 0, where: value .< 0) }
+    UnsafeMutableRawPointer(even + j / 2).storeBytes(of: value.evenHalf, as: SIMD4<Float>.self)
+    UnsafeMutableRawPointer(odd + j / 2).storeBytes(of: value.oddHalf, as: SIMD4<Float>.self)
+  }
+  while j + 8 <= count {
+    split8(at: j)
+    j += 8
+  }
+  if j < count && count >= 8 {
+    // One more 8-column split at the last even start that fits, overlapping the previous one (same values);
+    // an odd count leaves its last (even) column.
+    split8(at: (count - 8) & ~1)
+    j = count - count % 2
+  }
+  while j < count {
+    let value = relu && src[j] < 0 ? 0 : src[j]
+    if j % 2 == 0 { even[j / 2] = value } else { odd[j / 2] = value }
+    j += 1
+  }
+}
+
+/// flat[f] = bias + Σ_t w[t] · src[f + offsets[t]] for f < vectors·V (V = FloatVector.scalarCount).
+/// Blocks of 8, 4, 2 or 1 vectors; the last block is pulled back to end at the last vector (it recomputes a
+/// few vectors, with the same values) so no block runs short.
+@inline(__always)
+func depthwiseFlatCorrelate(_ flat: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>,
+                            _ offsets: UnsafePointer<Int>, _ w: UnsafePointer<Float>, taps: Int, bias: Float,
+                            vectors: Int) {
+  if vectors >= 8 {
+    var start = 0
+    while start < vectors {
+      start = min(start, vectors - 8)
+      depthwiseFlatBlock(flat, src, offsets, w, taps: taps, bias: bias, first: start, count: 8)
+      start += 8
+    }
+  } else if vectors >= 4 {
+    depthwiseFlatBlock(flat, src, offsets, w, taps: taps, bias: bias, first: 0, count: 4)
+    if vectors > 4 {
+      depthwiseFlatBlock(flat, src, offsets, w, taps: taps, bias: bias, first: vectors - 4, count: 4)
+    }
+  } else {
+    for start in 0..<vectors {
+      depthwiseFlatBlock(flat, src, offsets, w, taps: taps, bias: bias, first: start, count: 1)
+    }
+  }
+}
+
+/// Vectors first ..< first + count (count 1, 4 or 8, a constant after inlining) of `depthwiseFlatCorrelate`.
+@inline(__always)
+func depthwiseFlatBlock(_ flat: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>,
+                        _ offsets: UnsafePointer<Int>, _ w: UnsafePointer<Float>, taps: Int, bias: Float,
+                        first: Int, count: Int) {
+  let v = FloatVector.scalarCount
+  let step = v * MemoryLayout<Float>.stride
+  let base = src + first * v
+  var a0 = FloatVector(repeating: bias), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0
+  for t in 0..<taps {
+    let wv = FloatVector(repeating: w[t])
+    let p = UnsafeRawPointer(base + offsets[t])
+    a0.addProduct(wv, p.loadUnaligned(as: FloatVector.self))
+    if count > 1 {
+      a1.addProduct(wv, p.loadUnaligned(fromByteOffset: step, as: FloatVector.self))
+      a2.addProduct(wv, p.loadUnaligned(fromByteOffset: 2 * step, as: FloatVector.self))
+      a3.addProduct(wv, p.loadUnaligned(fromByteOffset: 3 * step, as: FloatVector.self))
+    }
+    if count > 4 {
+      a4.addProduct(wv, p.loadUnaligned(fromByteOffset: 4 * step, as: FloatVector.self))
+      a5.addProduct(wv, p.loadUnaligned(fromByteOffset: 5 * step, as: FloatVector.self))
+      a6.addProduct(wv, p.loadUnaligned(fromByteOffset: 6 * step, as: FloatVector.self))
+      a7.addProduct(wv, p.loadUnaligned(fromByteOffset: 7 * step, as: FloatVector.self))
+    }
+  }
+  let out = UnsafeMutableRawPointer(flat + first * v)
+  out.storeBytes(of: a0, as: FloatVector.self)
+  if count > 1 {
+    out.storeBytes(of: a1, toByteOffset: step, as: FloatVector.self)
+    out.storeBytes(of: a2, toByteOffset: 2 * step, as: FloatVector.self)
+    out.storeBytes(of: a3, toByteOffset: 3 * step, as: FloatVector.self)
+  }
+  if count > 4 {
+    out.storeBytes(of: a4, toByteOffset: 4 * step, as: FloatVector.self)
+    out.storeBytes(of: a5, toByteOffset: 5 * step, as: FloatVector.self)
+    out.storeBytes(of: a6, toByteOffset: 6 * step, as: FloatVector.self)
+    out.storeBytes(of: a7, toByteOffset: 7 * step, as: FloatVector.self)
+  }
+}
+
+/// x[i] = max(x[i], 0) in place (NaN kept).
+func depthwiseReLUInPlace(_ x: UnsafeMutablePointer<Float>, count: Int) {
+  for i in 0..<count where x[i] < 0 { x[i] = 0 }
 }
 
 /// dInput += d(loss)/d(x) of `depthwiseConv2dForward`, given dOut:

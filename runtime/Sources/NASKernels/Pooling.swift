@@ -80,6 +80,145 @@ private func loadLanes(_ p: UnsafePointer<Float>, stride s: Int) -> SIMD8<Float>
   return SIMD8(lowHalf: a.evenHalf, highHalf: b.oddHalf)
 }
 
+// MARK: - Padded-plane forward (inference)
+//
+// Max pooling without argmax and average pooling, strides 1 and 2, run on the depthwise conv's flat scheme
+// (`FlatWindowPlan`): each plane is copied into a scratch bordered with the padding value (−∞ for max, 0 for
+// average), split into phase planes for stride 2, and output (oh, ow) at flat position f = oh·pitch + ow
+// reduces src[f + offset[t]] over the taps, FloatVector-wide across row boundaries. Taps go in row-major order
+// with the same operations as the window path (a strict `>` for max; adds from 0, padded zeros adding exactly
+// nothing, then one division by the real-cell count for average), so both give the same values. Max falls
+// back to the window path for a plane holding a NaN (which it must propagate).
+
+/// The padded-plane forward of max (`maximum`) or average pooling; see the section comment.
+func poolForwardPadded(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, planes: Int,
+                       geometry g: PoolGeometry, maximum: Bool) {
+  let plan = FlatWindowPlan(Conv2DGeometry(batch: 1, inChannels: 1, height: g.height, width: g.width, outChannels: 1,
+                                           kernelHeight: g.kernel, kernelWidth: g.kernel, stride: g.stride,
+                                           padding: g.padding))
+  let inPlane = g.inputPlaneCount, outPlane = g.outputPlaneCount
+  let paddedCount = plan.paddedCount, flatCount = plan.flatCount, taps = plan.taps
+  // Two padded planes and two outputs, used alternately as in depthwiseConv2dForwardFlat (plane p + 1 is
+  // copied in and plane p − 1 out around the reduction of plane p, so wide loads never wait on narrow stores);
+  // then, for average, the real-cell count of every flat output position (1 where no output sits).
+  let scratch = 2 * paddedCount + 2 * flatCount + (maximum ? 0 : flatCount)
+  withUnsafeTemporaryAllocation(of: Float.self, capacity: scratch) { buffer in
+    withUnsafeTemporaryAllocation(of: Int.self, capacity: taps) { offsetBuffer in
+      let padded = buffer.baseAddress!, flat = padded + 2 * paddedCount, divisors = flat + 2 * flatCount
+      let offsets = offsetBuffer.baseAddress!
+      plan.writeTapOffsets(offsets)
+      padded.update(repeating: maximum ? -.infinity : 0, count: 2 * paddedCount)
+      if !maximum {
+        divisors.update(repeating: 1, count: flatCount)
+        for oh in 0..<g.outHeight {
+          let (h0, h1) = g.rows(oh)
+          for ow in 0..<g.outWidth {
+            let (w0, w1) = g.columns(ow)
+            divisors[oh * plan.pitch + ow] = Float((h1 - h0) * (w1 - w0))
+          }
+        }
+      }
+      /// Copies plane p into padded slot s; true when the plane holds a NaN (max only checks).
+      func load(_ p: Int, _ s: Int) -> Bool {
+        let xp = x + p * inPlane
+        plan.copyIn(padded + s * paddedCount, xp, relu: false)
+        return maximum && poolPlaneHasNaN(xp, count: inPlane)
+      }
+      /// Writes plane p's output from slot s (the window path for a plane with a NaN).
+      func finish(_ p: Int, _ s: Int, nan: Bool) {
+        if nan {
+          maxPool2dForwardWindows(out + p * outPlane, nil, x + p * inPlane, planes: 1, geometry: g)
+        } else {
+          plan.copyOut(out + p * outPlane, flat + s * flatCount)
+        }
+      }
+      var nanCurrent = load(0, 0), nanPrevious = false
+      for p in 0..<planes {
+        let s = p & 1
+        let nanNext = p + 1 < planes ? load(p + 1, 1 - s) : false
+        let src = UnsafePointer(padded + s * paddedCount), dst = flat + s * flatCount
+        switch (maximum, taps) {
+        case (true, 9): poolFlatReduce(dst, src, offsets, taps: 9, vectors: plan.vectors, maximum: true, divisors)
+        case (false, 9): poolFlatReduce(dst, src, offsets, taps: 9, vectors: plan.vectors, maximum: false, divisors)
+        case (true, _): poolFlatReduce(dst, src, offsets, taps: taps, vectors: plan.vectors, maximum: true, divisors)
+        case (false, _): poolFlatReduce(dst, src, offsets, taps: taps, vectors: plan.vectors, maximum: false, divisors)
+        }
+        if p > 0 { finish(p - 1, 1 - s, nan: nanPrevious) }
+        nanPrevious = nanCurrent
+        nanCurrent = nanNext
+      }
+      finish(planes - 1, (planes - 1) & 1, nan: nanPrevious)
+    }
+  }
+}
+
+/// dst[f] = the max, or the sum divided by divisors[f], of src[f + offsets[t]] over t < taps, for f < vectors·V.
+/// Four vectors at a time (independent chains), then one at a time.
+@inline(__always)
+func poolFlatReduce(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, _ offsets: UnsafePointer<Int>,
+                    taps: Int, vectors: Int, maximum: Bool, _ divisors: UnsafePointer<Float>) {
+  let v = FloatVector.scalarCount
+  @inline(__always)
+  func combine(_ acc: inout FloatVector, _ p: UnsafePointer<Float>) {
+    let value = UnsafeRawPointer(p).loadUnaligned(as: FloatVector.self)
+    if maximum {
+      acc.replace(with: value, where: value .> acc)
+    } else {
+      acc += value
+    }
+  }
+  @inline(__always)
+  func finish(_ acc: FloatVector, _ f: Int) {
+    var result = acc
+    if !maximum { result /= UnsafeRawPointer(divisors + f).loadUnaligned(as: FloatVector.self) }
+    UnsafeMutableRawPointer(dst + f).storeBytes(of: result, as: FloatVector.self)
+  }
+  let start = FloatVector(repeating: maximum ? -.infinity : 0)
+  var j = 0
+  while j + 4 <= vectors {
+    let f = j * v
+    var a0 = start, a1 = start, a2 = start, a3 = start
+    for t in 0..<taps {
+      let p = src + f + offsets[t]
+      combine(&a0, p)
+      combine(&a1, p + v)
+      combine(&a2, p + 2 * v)
+      combine(&a3, p + 3 * v)
+    }
+    finish(a0, f)
+    finish(a1, f + v)
+    finish(a2, f + 2 * v)
+    finish(a3, f + 3 * v)
+    j += 4
+  }
+  while j < vectors {
+    let f = j * v
+    var a0 = start
+    for t in 0..<taps { combine(&a0, src + f + offsets[t]) }
+    finish(a0, f)
+    j += 1
+  }
+}
+
+/// True when x[0 ..< count] holds a NaN.
+@inline(__always)
+func poolPlaneHasNaN(_ x: UnsafePointer<Float>, count: Int) -> Bool {
+  let v = FloatVector.scalarCount
+  var nan = SIMDMask<FloatVector.MaskStorage>(repeating: false)
+  var i = 0
+  while i + v <= count {
+    let value = UnsafeRawPointer(x + i).loadUnaligned(as: FloatVector.self)
+    nan .|= value .!= value
+    i += v
+  }
+  if any(nan) { return true }
+  while i < count {
+    if x[i].isNaN { return true }
+    i += 1
+  }
+  return false
+}
+
 // MARK: - Max pooling
 //
 // Strides 1 and 2 (every pool of the search space) take a SIMD path over 8 adjacent outputs whose windows
@@ -118,6 +257,17 @@ private func maxWindow(_ xp: UnsafePointer<Float>, _ g: PoolGeometry, _ oh: Int,
 /// x: (planes, H, W); out: (planes, outH, outW); argmax (optional): (planes, outH, outW), the winning cell's
 /// index h·W + w inside its input plane, for `maxPool2dBackward`.
 public func maxPool2dForward(_ out: UnsafeMutablePointer<Float>, _ argmax: UnsafeMutablePointer<Int32>?,
+                             _ x: UnsafePointer<Float>, planes: Int, geometry g: PoolGeometry) {
+  if argmax == nil && g.stride <= 2 && planes > 0 {
+    poolForwardPadded(out, x, planes: planes, geometry: g, maximum: true)
+    return
+  }
+  maxPool2dForwardWindows(out, argmax, x, planes: planes, geometry: g)
+}
+
+/// `maxPool2dForward` window by window (8 interior outputs at a time for strides 1 and 2): the path that
+/// records argmax, and the fallback of the padded path for planes holding a NaN.
+func maxPool2dForwardWindows(_ out: UnsafeMutablePointer<Float>, _ argmax: UnsafeMutablePointer<Int32>?,
                              _ x: UnsafePointer<Float>, planes: Int, geometry g: PoolGeometry) {
   let inPlane = g.inputPlaneCount, outPlane = g.outputPlaneCount, w = g.width, ow = g.outWidth
   let st = g.stride
@@ -198,6 +348,16 @@ public func maxPool2dBackward(_ dInput: UnsafeMutablePointer<Float>, _ dOut: Uns
 /// out[p, oh, ow] = mean of the real cells of the window: padded cells are excluded from the divisor
 /// (PyTorch count_include_pad=False). x: (planes, H, W); out: (planes, outH, outW).
 public func avgPool2dForward(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
+                             planes: Int, geometry g: PoolGeometry) {
+  if g.stride <= 2 && planes > 0 {
+    poolForwardPadded(out, x, planes: planes, geometry: g, maximum: false)
+    return
+  }
+  avgPool2dForwardWindows(out, x, planes: planes, geometry: g)
+}
+
+/// `avgPool2dForward` window by window (8 interior outputs at a time for strides 1 and 2).
+func avgPool2dForwardWindows(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
                              planes: Int, geometry g: PoolGeometry) {
   let inPlane = g.inputPlaneCount, outPlane = g.outputPlaneCount, w = g.width, ow = g.outWidth
   let st = g.stride

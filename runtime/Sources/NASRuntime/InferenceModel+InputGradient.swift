@@ -48,9 +48,11 @@ extension InferenceModel {
         directConv2dBackwardData(dx, dOut, weight, batch: batch, inChannels: inChannels, outChannels: outChannels,
                                  groups: groups, window)
       }
+    case .depthwiseConvReLUInput:
+      preconditionFailure("InferenceModel: fused steps exist only in inference plans, backward needs a gradient plan")
     case let .relu(count):
       reluBackwardAdd(dx, dOut, out, count: count)
-    case let .maxPool(fast, window, planes, argmax):
+    case let .maxPool(fast, window, planes, argmax, _):
       if let g = fast {
         maxPool2dBackward(dx, dOut, argmax, planes: planes, geometry: g)
       } else {

@@ -11,7 +11,8 @@ extension InferenceModel {
   public func runProfiled() -> [(kind: String, seconds: Double)] {
     precondition(batchSize > 0, "InferenceModel: prepare(batchSize:) before runProfiled()")
     var totals: [(kind: String, seconds: Double)] = []
-    for (step, op) in zip(steps, model.graph.ops) {
+    for step in steps {
+      let op = model.graph.ops[step.opIndex]
       let start = monotonicSeconds()
       execute(step)
       let elapsed = monotonicSeconds() - start

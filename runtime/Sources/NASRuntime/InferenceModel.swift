@@ -123,7 +123,8 @@ public final class InferenceModel {
       }
       sizes[id] = roundUpTo16(size)
     }
-    let (offsets, total) = forGradient ? Self.separateLayout(sizes) : layoutWithReuse(sizes)
+    let program = forGradient ? model.graph.ops.enumerated().map { ScheduledOp(op: $1, index: $0) } : fusedProgram()
+    let (offsets, total) = forGradient ? Self.separateLayout(sizes) : layoutWithReuse(sizes, program)
     guard total <= activationLimit else {
       throw .planTooLarge(batchSize: newBatch, floats: total, limit: activationLimit)
     }
@@ -134,7 +135,56 @@ public final class InferenceModel {
     values = offsets.map { arena + $0 }
     batchSize = newBatch
     keepsActivations = forGradient
-    steps = model.graph.ops.map { planStep($0) }
+    steps = program.map { planStep($0) }
+  }
+
+  /// The graph ops with every ReLU that only feeds depthwise convs fused into those convs (see `ScheduledOp`).
+  func fusedProgram() -> [ScheduledOp] {
+    let ops = model.graph.ops
+    var readers = [[Int]](repeating: [], count: valueCounts.count)
+    for (i, op) in ops.enumerated() {
+      for id in Set(op.inputs) { readers[id].append(i) }
+    }
+    var program = ops.enumerated().map { ScheduledOp(op: $1, index: $0) }
+    var dropped = [Bool](repeating: false, count: ops.count)
+    for (i, op) in ops.enumerated() {
+      guard case .relu = op.kind, op.outputs[0] != model.graph.outputValue else { continue }
+      let value = op.outputs[0]
+      let fusable = !readers[value].isEmpty && readers[value].allSatisfy { r in
+        ops[r].inputs.firstIndex(of: value) == 0 && ops[r].inputs.lastIndex(of: value) == 0
+          && depthwiseGeometry(ops[r]) != nil
+      }
+      guard fusable else { continue }
+      dropped[i] = true
+      for r in readers[value] {
+        program[r].op.inputs[0] = op.inputs[0]
+        program[r].inputReLU = true
+      }
+    }
+    return program.enumerated().filter { !dropped[$0.offset] }.map(\.element)
+  }
+
+  /// The NASKernels geometry of a depthwise conv op (groups == C in == C out, symmetric padding, square stride
+  /// and dilation), else nil.
+  func depthwiseGeometry(_ op: GraphOp) -> Conv2DGeometry? {
+    guard case let .conv(a) = op.kind,
+          let g = convGeometry(a, batch: 1, inShape: model.valueShapes[op.inputs[0]]!,
+                               outShape: model.valueShapes[op.outputs[0]]!), g.isDepthwise else { return nil }
+    return g
+  }
+
+  /// The NASKernels geometry of a conv with symmetric padding and square stride and dilation whose output
+  /// shape matches the graph's, else nil (the direct kernels run it).
+  private func convGeometry(_ a: ConvAttributes, batch: Int, inShape: [Int], outShape: [Int]) -> Conv2DGeometry? {
+    guard let p = a.padding.uniform, a.strideHeight == a.strideWidth, a.dilationHeight == a.dilationWidth,
+          Conv2DGeometry.validate(batch: batch, inChannels: inShape[0], height: inShape[1],
+                                  width: inShape[2], outChannels: outShape[0], kernelHeight: a.kernelHeight,
+                                  kernelWidth: a.kernelWidth, stride: a.strideHeight, padding: p,
+                                  dilation: a.dilationHeight, groups: a.groups) == nil else { return nil }
+    let g = Conv2DGeometry(batch: batch, inChannels: inShape[0], height: inShape[1], width: inShape[2],
+                           outChannels: outShape[0], kernelHeight: a.kernelHeight, kernelWidth: a.kernelWidth,
+                           stride: a.strideHeight, padding: p, dilation: a.dilationHeight, groups: a.groups)
+    return g.outHeight == outShape[1] && g.outWidth == outShape[2] ? g : nil
   }
 
   /// Every value in its own buffer.
@@ -150,8 +200,8 @@ public final class InferenceModel {
   /// Greedy buffer sharing: each op's output takes the smallest free block that fits (or new space), then the
   /// inputs read for the last time are freed. Outputs are placed before inputs are freed, so an op never
   /// writes over what it reads. Value 0 and the graph output are never freed.
-  private func layoutWithReuse(_ sizes: [Int]) -> (offsets: [Int], total: Int) {
-    let ops = model.graph.ops
+  private func layoutWithReuse(_ sizes: [Int], _ program: [ScheduledOp]) -> (offsets: [Int], total: Int) {
+    let ops = program.map(\.op)
     var lastUse = [Int](repeating: -1, count: sizes.count)
     for (i, op) in ops.enumerated() {
       for id in op.inputs { lastUse[id] = i }
@@ -200,26 +250,22 @@ public final class InferenceModel {
     keepsActivations = false
   }
 
-  private func planStep(_ op: GraphOp) -> PlannedStep {
+  private func planStep(_ scheduled: ScheduledOp) -> PlannedStep {
+    let op = scheduled.op
     let n = batchSize
     let output = op.outputs[0]
     let inShape = model.valueShapes[op.inputs[0]]!
     let outShape = model.valueShapes[output]!
     let operation: PlannedOperation
     switch op.kind {
+    case let .conv(a) where scheduled.inputReLU:
+      operation = .depthwiseConvReLUInput(weight: weights[op.tensors[0]],
+                                          bias: op.tensors.count > 1 ? weights[op.tensors[1]] : nil,
+                                          geometry: convGeometry(a, batch: n, inShape: inShape, outShape: outShape)!,
+                                          fusedReLU: a.fusedReLU)
     case let .conv(a):
       let window = Window(conv: a, height: inShape[1], width: inShape[2])
-      var fast: Conv2DGeometry? = nil
-      if let p = a.padding.uniform, a.strideHeight == a.strideWidth, a.dilationHeight == a.dilationWidth,
-         Conv2DGeometry.validate(batch: n, inChannels: inShape[0], height: inShape[1], width: inShape[2],
-                                 outChannels: outShape[0], kernelHeight: a.kernelHeight, kernelWidth: a.kernelWidth,
-                                 stride: a.strideHeight, padding: p, dilation: a.dilationHeight,
-                                 groups: a.groups) == nil {
-        fast = Conv2DGeometry(batch: n, inChannels: inShape[0], height: inShape[1], width: inShape[2],
-                              outChannels: outShape[0], kernelHeight: a.kernelHeight, kernelWidth: a.kernelWidth,
-                              stride: a.strideHeight, padding: p, dilation: a.dilationHeight, groups: a.groups)
-        if fast!.outHeight != outShape[1] || fast!.outWidth != outShape[2] { fast = nil }
-      }
+      let fast = convGeometry(a, batch: n, inShape: inShape, outShape: outShape)
       operation = .conv(weight: weights[op.tensors[0]], bias: op.tensors.count > 1 ? weights[op.tensors[1]] : nil,
                         fast: fast, window: window, batch: n, inChannels: inShape[0], outChannels: outShape[0],
                         groups: a.groups, fusedReLU: a.fusedReLU)
@@ -231,7 +277,8 @@ public final class InferenceModel {
       let argmax = UnsafeMutablePointer<Int32>.allocate(capacity: max(planes * window.outputPlane, 1))
       argmax.initialize(repeating: 0, count: max(planes * window.outputPlane, 1))
       argmaxBuffers.append(argmax)
-      operation = .maxPool(fast: fastPool(a, inShape), window: window, planes: planes, argmax: argmax)
+      operation = .maxPool(fast: fastPool(a, inShape), window: window, planes: planes, argmax: argmax,
+                           recordsArgmax: keepsActivations)
     case let .averagePool(a):
       let window = Window(pool: a, height: inShape[1], width: inShape[2])
       operation = .averagePool(fast: a.countIncludePad ? nil : fastPool(a, inShape), window: window,
@@ -262,7 +309,7 @@ public final class InferenceModel {
                         batch: n, inFeatures: valueCounts[op.inputs[0]], outFeatures: outShape[0],
                         fusedReLU: fusedReLU)
     }
-    return PlannedStep(operation: operation, inputs: op.inputs, output: output)
+    return PlannedStep(operation: operation, inputs: op.inputs, output: output, opIndex: scheduled.index)
   }
 
   /// The NASKernels geometry for a square, symmetric pool it supports (padding ≤ kernel / 2), else nil.
@@ -319,11 +366,14 @@ public final class InferenceModel {
                             groups: groups, window)
       }
       if fusedReLU { reluInPlace(out, count: batch * outChannels * window.outputPlane) }
+    case let .depthwiseConvReLUInput(weight, bias, g, fusedReLU):
+      depthwiseConv2dForward(out, x, weight, bias, g, inputReLU: true, threads: threads)
+      if fusedReLU { reluInPlace(out, count: g.outputCount) }
     case let .relu(count):
       reluCopy(out, x, count: count)
-    case let .maxPool(fast, window, planes, argmax):
+    case let .maxPool(fast, window, planes, argmax, recordsArgmax):
       if let g = fast {
-        maxPool2dForward(out, argmax, x, planes: planes, geometry: g)
+        maxPool2dForward(out, recordsArgmax ? argmax : nil, x, planes: planes, geometry: g)
       } else {
         windowMaxPoolForward(out, argmax, x, planes: planes, window)
       }

@@ -10,6 +10,21 @@ struct PlannedStep {
   var inputs: [Int]
   /// The value id written.
   var output: Int
+  /// The graph op this step runs (index into `model.graph.ops`).
+  var opIndex: Int
+}
+
+/// One graph op as an inference plan runs it: its inputs after plan-time fusion, and whether it applies a
+/// fused-away ReLU to its first input.
+///
+/// Fusion (inference plans only; a gradient plan runs the graph as it is): a ReLU whose every reader is a
+/// depthwise conv on the NASKernels path, and which is not the graph output, is dropped; its readers read the
+/// ReLU's input instead and apply max(x, 0) while copying it into their padded scratch (free there).
+struct ScheduledOp {
+  var op: GraphOp
+  /// Index into `model.graph.ops`.
+  var index: Int
+  var inputReLU = false
 }
 
 /// The per-kind data of a planned op. Counts include the batch.
@@ -18,9 +33,14 @@ enum PlannedOperation {
   /// otherwise the direct kernels run over `window`.
   case conv(weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, fast: Conv2DGeometry?, window: Window,
             batch: Int, inChannels: Int, outChannels: Int, groups: Int, fusedReLU: Bool)
+  /// A depthwise conv reading max(x, 0): a ReLU fused into it (inference plans only, see `ScheduledOp`).
+  case depthwiseConvReLUInput(weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, geometry: Conv2DGeometry,
+                              fusedReLU: Bool)
   case relu(count: Int)
-  /// `argmax` (planes × OH × OW) is owned by the model and reused by the input gradient.
-  case maxPool(fast: PoolGeometry?, window: Window, planes: Int, argmax: UnsafeMutablePointer<Int32>)
+  /// `argmax` (planes × OH × OW) is owned by the model and reused by the input gradient; it is written only
+  /// when `recordsArgmax` (gradient plans, and the window path, which always records it).
+  case maxPool(fast: PoolGeometry?, window: Window, planes: Int, argmax: UnsafeMutablePointer<Int32>,
+               recordsArgmax: Bool)
   case averagePool(fast: PoolGeometry?, window: Window, planes: Int, countIncludePad: Bool)
   case add(count: Int)
   /// Per-input channel counts; every input has `planeSize` = H·W.

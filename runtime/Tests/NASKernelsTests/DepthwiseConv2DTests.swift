@@ -1,7 +1,8 @@
 import Testing
 import NASKernels
 
-/// Depthwise sweep: kernel 1/3/5/7, stride 1/2/3, dilation 1/2/3, padding 0…4, widths around the SIMD8 width.
+/// Depthwise sweep: kernel 1/3/5/7, stride 1/2/3, dilation 1/2/3, padding 0…4, widths around the SIMD8 and SIMD16
+/// widths.
 private let depthwiseSweep: [ConvCase] = [
   ConvCase(batch: 2, inChannels: 3, height: 7, width: 7, outChannels: 3, kernel: 3, padding: 1, groups: 3),
   ConvCase(batch: 1, inChannels: 2, height: 9, width: 17, outChannels: 2, kernel: 5, padding: 2, groups: 2),
@@ -22,6 +23,34 @@ private let depthwiseSweep: [ConvCase] = [
            groups: 3),
   ConvCase(batch: 2, inChannels: 2, height: 9, width: 33, outChannels: 2, kernel: 5, stride: 2, padding: 4,
            dilation: 2, groups: 2),
+  // The flat scheme: rows that straddle one and two FloatVectors (15/16/17, 31/33 columns), 7×7 planes of the
+  // 64-channel cells, 1–3-column rows (scalar copies), stride 2 on odd and even sizes (phase planes, the 32-,
+  // 16- and 8-column splits and their odd tails), padding 0 with stride 2, and more planes than threads.
+  ConvCase(batch: 1, inChannels: 5, height: 7, width: 7, outChannels: 5, kernel: 3, padding: 1, groups: 5),
+  ConvCase(batch: 2, inChannels: 3, height: 7, width: 7, outChannels: 3, kernel: 5, padding: 2, groups: 3),
+  ConvCase(batch: 1, inChannels: 3, height: 7, width: 7, outChannels: 3, kernel: 3, padding: 2, dilation: 2,
+           groups: 3),
+  ConvCase(batch: 1, inChannels: 2, height: 5, width: 15, outChannels: 2, kernel: 3, padding: 1, groups: 2),
+  ConvCase(batch: 1, inChannels: 2, height: 6, width: 16, outChannels: 2, kernel: 5, padding: 2, groups: 2),
+  ConvCase(batch: 2, inChannels: 2, height: 5, width: 17, outChannels: 2, kernel: 3, padding: 2, dilation: 2,
+           groups: 2),
+  ConvCase(batch: 1, inChannels: 3, height: 4, width: 31, outChannels: 3, kernel: 5, padding: 2, groups: 3),
+  ConvCase(batch: 1, inChannels: 2, height: 3, width: 33, outChannels: 2, kernel: 3, padding: 1, groups: 2),
+  ConvCase(batch: 1, inChannels: 3, height: 5, width: 2, outChannels: 3, kernel: 3, padding: 1, groups: 3),
+  ConvCase(batch: 1, inChannels: 2, height: 3, width: 3, outChannels: 2, kernel: 3, padding: 0, groups: 2),
+  ConvCase(batch: 1, inChannels: 3, height: 15, width: 15, outChannels: 3, kernel: 3, stride: 2, padding: 1,
+           groups: 3),
+  ConvCase(batch: 2, inChannels: 2, height: 14, width: 13, outChannels: 2, kernel: 5, stride: 2, padding: 2,
+           groups: 2),
+  ConvCase(batch: 1, inChannels: 3, height: 29, width: 41, outChannels: 3, kernel: 3, stride: 2, padding: 1,
+           groups: 3),
+  ConvCase(batch: 1, inChannels: 2, height: 11, width: 28, outChannels: 2, kernel: 3, stride: 2, padding: 2,
+           dilation: 2, groups: 2),
+  ConvCase(batch: 1, inChannels: 3, height: 9, width: 10, outChannels: 3, kernel: 3, stride: 2, padding: 0,
+           groups: 3, bias: false),
+  ConvCase(batch: 1, inChannels: 2, height: 4, width: 3, outChannels: 2, kernel: 3, stride: 2, padding: 1,
+           groups: 2),
+  ConvCase(batch: 3, inChannels: 7, height: 9, width: 9, outChannels: 7, kernel: 3, padding: 1, groups: 7),
 ]
 
 @Suite struct DepthwiseConv2DTests {
@@ -48,6 +77,57 @@ private let depthwiseSweep: [ConvCase] = [
       outputs.append(out)
     }
     #expect(outputs[0] == outputs[1], "\(t): 1 and 2 threads differ")
+  }
+
+  /// A fused input ReLU: the reference on max(x, 0), and bit for bit the conv of an explicitly ReLU'd input.
+  @Test(arguments: depthwiseSweep)
+  func inputReLUMatchesReferenceOnReLUdInput(_ t: ConvCase) {
+    let g = t.geometry
+    let x = convTestValues(g.inputCount, seed: 44)
+    let relued = x.map { max($0, 0) }
+    #expect(x.contains { $0 < 0 } && x.contains { $0 > 0 })
+    let w = convTestValues(g.weightCount, seed: 45)
+    let b = t.bias ? convTestValues(g.outChannels, seed: 46) : nil
+    let expected = referenceConv2d(relued, w, b, g)
+    func run(_ input: [Float], inputReLU: Bool, threads: Int) -> [Float] {
+      var out = [Float](repeating: .nan, count: g.outputCount)
+      out.withUnsafeMutableBufferPointer { o in
+        if let b {
+          depthwiseConv2dForward(o.baseAddress!, input, w, b, g, inputReLU: inputReLU, threads: threads)
+        } else {
+          depthwiseConv2dForward(o.baseAddress!, input, w, nil, g, inputReLU: inputReLU, threads: threads)
+        }
+      }
+      return out
+    }
+    let explicit = run(relued, inputReLU: false, threads: 1)
+    for threads in [1, 2] {
+      let fused = run(x, inputReLU: true, threads: threads)
+      let result = convTestCompare(fused, expected) { _ in convTolerance(g) }
+      #expect(result.mismatches.isEmpty, "\(t) threads \(threads): max diff \(result.maxDiff) \(result.mismatches)")
+      #expect(fused == explicit, "\(t) threads \(threads): fused ReLU differs from ReLU then conv")
+    }
+  }
+
+  /// A NaN input stays NaN through the fused ReLU (as through `relu`), and reaches exactly the outputs whose
+  /// window covers it.
+  @Test func inputReLUKeepsNaN() {
+    let g = Conv2DGeometry(batch: 1, inChannels: 2, height: 7, width: 7, outChannels: 2, kernelHeight: 3,
+                           kernelWidth: 3, padding: 1, groups: 2)
+    var x = [Float](repeating: -1, count: g.inputCount)
+    x[49 + 3 * 7 + 4] = .nan  // plane 1, row 3, column 4
+    let w = [Float](repeating: 0.5, count: g.weightCount)
+    var out = [Float](repeating: 7, count: g.outputCount)
+    depthwiseConv2dForward(&out, x, w, nil, g, inputReLU: true)
+    for plane in 0..<2 {
+      for oh in 0..<7 {
+        for ow in 0..<7 {
+          let v = out[plane * 49 + oh * 7 + ow]
+          let covered = plane == 1 && abs(oh - 3) <= 1 && abs(ow - 4) <= 1
+          #expect(v.isNaN == covered && (covered || v == 0), "plane \(plane) (\(oh), \(ow)): \(v)")
+        }
+      }
+    }
   }
 
   @Test(arguments: depthwiseSweep)

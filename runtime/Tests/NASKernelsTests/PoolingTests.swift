@@ -1,5 +1,5 @@
 import Testing
-import NASKernels
+@testable import NASKernels
 
 // Naive references: loops over the padded window written for clarity, accumulating in Double.
 
@@ -24,6 +24,12 @@ private let cases: [Case] = [
   Case(planes: 1, height: 6, width: 19, kernel: 5, stride: 1, padding: 2),
   Case(planes: 2, height: 3, width: 17, kernel: 2, stride: 1, padding: 0),
   Case(planes: 1, height: 4, width: 32, kernel: 3, stride: 1, padding: 0),
+  // Rows straddling one and two 16-float vectors, 7×7 planes, odd stride-2 sizes (padded-plane path).
+  Case(planes: 3, height: 7, width: 7, kernel: 3, stride: 1, padding: 1),
+  Case(planes: 2, height: 5, width: 17, kernel: 3, stride: 1, padding: 1),
+  Case(planes: 2, height: 6, width: 31, kernel: 3, stride: 2, padding: 1),
+  Case(planes: 3, height: 15, width: 13, kernel: 3, stride: 2, padding: 1),
+  Case(planes: 1, height: 3, width: 2, kernel: 3, stride: 2, padding: 1),
   // Wide planes with stride 2: the deinterleaving SIMD path.
   Case(planes: 2, height: 5, width: 33, kernel: 3, stride: 2, padding: 1),
   Case(planes: 1, height: 4, width: 32, kernel: 2, stride: 2, padding: 0),
@@ -197,6 +203,50 @@ private func maxDifference(_ a: [Float], _ b: [Float]) -> Float {
     }
   }
 
+  /// Without argmax (inference), strides 1 and 2 take the padded-plane path: the same values as the window path
+  /// and the reference, ties included.
+  @Test(arguments: cases)
+  fileprivate func maxPoolWithoutArgmaxMatchesWindowPath(_ c: Case) {
+    let g = c.geometry
+    for (name, x) in [("distinct", distinctValues(c.planes * c.height * c.width, seed: c.height * 13 + c.width)),
+                      ("ties", distinctValues(c.planes * c.height * c.width, seed: 8).map { Float(Int(($0 + 1) * 2)) })] {
+      var padded = [Float](repeating: .nan, count: c.planes * g.outputPlaneCount)
+      var windows = padded
+      var argmax = [Int32](repeating: -1, count: padded.count)
+      maxPool2dForward(&padded, nil, x, planes: c.planes, geometry: g)
+      maxPool2dForward(&windows, &argmax, x, planes: c.planes, geometry: g)
+      #expect(padded == referenceMaxPool(x, c).out, "\(c) \(name)")
+      #expect(padded == windows, "\(c) \(name)")
+    }
+  }
+
+  /// The padded path hands planes holding a NaN to the window path, whichever slot of its two-plane pipeline
+  /// they fall in (first, middle, last plane); the other planes are unaffected.
+  @Test(arguments: [1, 2])
+  func maxPoolWithoutArgmaxPropagatesNaNPerPlane(_ stride: Int) {
+    let g = PoolGeometry(height: 7, width: 9, kernel: 3, stride: stride, padding: 1)
+    let planes = 5
+    var x = distinctValues(planes * 63, seed: 3)
+    for plane in [0, 2, 4] { x[plane * 63 + 3 * 9 + 4] = .nan }  // row 3, column 4
+    var out = [Float](repeating: 0, count: planes * g.outputPlaneCount)
+    maxPool2dForward(&out, nil, x, planes: planes, geometry: g)
+    let c = Case(planes: planes, height: 7, width: 9, kernel: 3, stride: stride, padding: 1)
+    for plane in 0..<planes {
+      for oh in 0..<g.outHeight {
+        for ow in 0..<g.outWidth {
+          let o = plane * g.outputPlaneCount + oh * g.outWidth + ow
+          let covers = plane % 2 == 0 && window(c, oh, ow).contains(3 * 9 + 4)
+          if covers {
+            #expect(out[o].isNaN, "plane \(plane) output (\(oh), \(ow))")
+          } else {
+            let cells = window(c, oh, ow).map { x[plane * 63 + $0] }
+            #expect(out[o] == cells.max()!, "plane \(plane) output (\(oh), \(ow))")
+          }
+        }
+      }
+    }
+  }
+
   @Test func maxPoolPropagatesNaN() {
     let g = PoolGeometry(height: 2, width: 2, kernel: 2, stride: 2, padding: 0)
     let x: [Float] = [1, .nan, 5, 2]
@@ -213,6 +263,19 @@ private func maxDifference(_ a: [Float], _ b: [Float]) -> Float {
     avgPool2dForward(&out, x, planes: c.planes, geometry: g)
     let d = maxDifference(out, referenceAvgPool(x, c))
     #expect(d < 1e-6, "\(c): max diff \(d)")
+  }
+
+  /// Strides 1 and 2 take the padded-plane path: bit for bit the window path's values (same sums, same
+  /// divisions).
+  @Test(arguments: cases)
+  fileprivate func avgPoolPaddedPathMatchesWindowPath(_ c: Case) {
+    let g = c.geometry
+    let x = distinctValues(c.planes * c.height * c.width, seed: c.width * 5 + c.kernel)
+    var padded = [Float](repeating: .nan, count: c.planes * g.outputPlaneCount)
+    var windows = padded
+    avgPool2dForward(&padded, x, planes: c.planes, geometry: g)
+    avgPool2dForwardWindows(&windows, x, planes: c.planes, geometry: g)
+    #expect(padded == windows, "\(c): max diff \(maxDifference(padded, windows))")
   }
 
   @Test(arguments: cases)

@@ -96,6 +96,74 @@ import Testing
     #expect(shared.plannedFloats * 3 < separate.plannedFloats, "\(shared.plannedFloats) vs \(separate.plannedFloats)")
   }
 
+  /// Inference plans fuse a ReLU whose only readers are depthwise convs into them (`ScheduledOp`): on the
+  /// PC_DARTS network the logits equal the unfused gradient plan's bit for bit (the same operations run), for
+  /// batch 1 and 2 and 1 and 2 threads.
+  @Test func fusedReLUPlanMatchesUnfusedPlan() throws {
+    let model = try DARTSNetworkBuilder.make(channels: 3, height: 16, width: 16, initChannels: 4, layers: 5, seed: 4).model()
+    var rng = TestRNG(seed: 21)
+    for batch in [1, 2] {
+      let unfused = InferenceModel(model: model)
+      let input = rng.floats(batch * unfused.inputCount, -2, 2)
+      try unfused.prepare(batchSize: batch, forGradient: true)
+      let expected = try unfused.logits(input)
+      for threads in [1, 2] {
+        let fused = InferenceModel(model: model, threads: threads)
+        let logits = try fused.logits(input)
+        let fusedSteps = fused.steps.filter {
+          if case .depthwiseConvReLUInput = $0.operation { return true } else { return false }
+        }
+        #expect(!fusedSteps.isEmpty && fused.steps.count < model.graph.ops.count,
+                "\(fusedSteps.count) fused steps, \(fused.steps.count) steps for \(model.graph.ops.count) ops")
+        #expect(unfused.steps.count == model.graph.ops.count)
+        let diff = zip(logits, expected).map { abs($0 - $1) }.max()!
+        #expect(logits == expected, "batch \(batch) threads \(threads): max |Δlogit| \(diff)")
+      }
+    }
+  }
+
+  /// Which ReLUs fuse: one feeding only depthwise convs (two of them, strides 1 and 2) does; one that also feeds
+  /// an add, or a dense conv, does not. Logits match the Double reference either way.
+  @Test func reluFusesOnlyIntoDepthwiseReaders() throws {
+    var rng = TestRNG(seed: 5)
+    let header = ModelHeader(inputChannels: 2, inputHeight: 7, inputWidth: 6, classNames: ["a", "b", "c"],
+                             mean: [0.5, 0.5], std: [0.5, 0.5])
+    var w = CompactModelWriter(header: header)
+    var tensorCount = 0
+    func t(_ shape: [Int]) throws -> Int {
+      tensorCount += 1
+      return try w.addTensor(name: "t\(tensorCount)", shape: shape, values: rng.floats(shape.reduce(1, *), -0.7, 0.7))
+    }
+    let dw3 = try t([2, 1, 3, 3]), dw5 = try t([2, 1, 5, 5]), dwd = try t([2, 1, 3, 3]), dense = try t([2, 2, 1, 1])
+    let fc = try t([3, 2]), fcb = try t([3])
+    w.addOp(GraphOp(.relu, inputs: [0], output: 1))                                                   // fused
+    w.addOp(GraphOp(.conv(ConvAttributes(kernel: 3, padding: 1, groups: 2)), inputs: [1], output: 2, tensors: [dw3]))
+    w.addOp(GraphOp(.conv(ConvAttributes(kernel: 5, stride: 2, padding: 2, groups: 2)), inputs: [1], output: 3,
+                    tensors: [dw5]))                                                                  // (2, 4, 3)
+    w.addOp(GraphOp(.relu, inputs: [2], output: 4))                                                   // not: add
+    w.addOp(GraphOp(.conv(ConvAttributes(kernel: 3, padding: 2, dilation: 2, groups: 2)), inputs: [4], output: 5,
+                    tensors: [dwd]))
+    w.addOp(GraphOp(.add, inputs: [4, 5], output: 6))
+    w.addOp(GraphOp(.relu, inputs: [3], output: 7))                                                   // not: dense
+    w.addOp(GraphOp(.conv(ConvAttributes(kernel: 1)), inputs: [7], output: 8, tensors: [dense]))
+    w.addOp(GraphOp(.globalAveragePool, inputs: [6], output: 9))
+    w.addOp(GraphOp(.globalAveragePool, inputs: [8], output: 10))
+    w.addOp(GraphOp(.add, inputs: [9, 10], output: 11))
+    w.addOp(GraphOp(.flatten, inputs: [11], output: 12))
+    w.addOp(GraphOp(.gemm(fusedReLU: false), inputs: [12], output: 13, tensors: [fc, fcb]))
+    w.outputValue = 13
+    let model = try w.model()
+    let runner = InferenceModel(model: model)
+    let input = rng.floats(runner.inputCount, -2, 2)
+    let logits = try runner.logits(input)
+    let reluOps = runner.steps.filter { if case .relu = $0.operation { return true } else { return false } }
+    #expect(reluOps.map(\.opIndex) == [3, 6])
+    #expect(runner.steps.filter { if case .depthwiseConvReLUInput = $0.operation { return true } else { return false } }
+              .map(\.opIndex) == [1, 2])
+    let (ratio, index) = worstRatio(logits, referenceLogits(model, input: input.map(Double.init)), rtol: 1e-4, atol: 1e-5)
+    #expect(ratio <= 1, "worst logit \(index)")
+  }
+
   @Test func badInputsThrow() throws {
     let runner = InferenceModel(model: try makeNetworkWriter().model())
     #expect(throws: RuntimeError.inputSizeMismatch(expected: 297, actual: 5)) { try runner.logits([1, 2, 3, 4, 5]) }
