@@ -81,6 +81,19 @@ import Testing
     #expect(info["from"] as? String == "runs/a/model.ckpt")
     #expect(info["agreement_samples"] as? Int == 16)
     #expect((info["top1_agreement"] as? Double).map { $0 >= 0 && $0 <= 1 } == true, "\(info)")
+    // The stem and classifier are quantised too exactly when that keeps the agreement at the threshold (0.99).
+    let agreement = info["top1_agreement"] as? Double ?? -1
+    #expect(info["int8_stem_and_classifier"] as? Bool == (agreement >= 0.99), "\(info)")
+    let kept = try run(["--precision", "int8", "--samples", "16", "--min-agreement", "1.01", "--json",
+                        "--compact", "out/kept.nasb", "out/kept.onnx"], in: directory)
+    #expect(kept.status == 0, "\(kept)")
+    let keptInfo = try JSONSerialization.jsonObject(with: Data(kept.stdout.utf8)) as? [String: Any] ?? [:]
+    #expect(keptInfo["int8_stem_and_classifier"] as? Bool == false, "\(keptInfo)")
+    if info["int8_stem_and_classifier"] as? Bool == true {
+      #expect((info["compact_bytes"] as? Int ?? 0) < (keptInfo["compact_bytes"] as? Int ?? 0), "\(info) \(keptInfo)")
+    }
+    let bad = try run(["--precision", "int8", "--min-agreement", "high", "x.onnx"], in: directory)
+    #expect(bad.status == 2 && bad.stderr.contains("min-agreement"), "\(bad)")
 
     // The compact file cannot be written (its folder would be inside a file): exit 1 and no ONNX file either.
     let blocked = try run(["--compact", "runs/a/model.ckpt/m.nasb", "out2/model.onnx"], in: directory)

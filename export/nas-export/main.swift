@@ -44,6 +44,8 @@ enum ExportCommand {
     guard ONNXWriter.supportedOpsets.contains(opset) else { throw args.usageError("--opset must be 17 or 13") }
     let samples = try args.int("samples")
     guard samples >= 1 else { throw args.usageError("--samples must be at least 1") }
+    let minimumAgreement = try args.double("min-agreement")
+    guard minimumAgreement >= 0 else { throw args.usageError("--min-agreement must be at least 0") }
     let compactPath = args.value("compact") ?? defaultCompactPath(for: onnxPath)
     guard compactPath != onnxPath else { throw args.usageError("--compact must differ from the ONNX path") }
     let checkpointPath = try args.value("from") ?? discoverCheckpoint()
@@ -57,9 +59,6 @@ enum ExportCommand {
       throw CLIError.failure("cannot export: " + (reason.contains(checkpointPath) ? reason : "\(checkpointPath): \(reason)"))
     }
     let onnxBytes = try ONNXWriter.serialize(graph, opset: opset)
-    let minimumAgreement = try args.double("min-agreement")
-    guard minimumAgreement >= 0 else { throw args.usageError("--min-agreement must be at least 0") }
-
     var compactBytes = try graph.compactWriter(precision: precision).serialized()
     var report: PrecisionReport? = nil
     var reportKind = ""
@@ -118,8 +117,9 @@ enum ExportCommand {
               + "\(NumberFormat.percent(report.top1Agreement)), max logit difference \(report.maxLogitDifference)")
       }
       if precision == .int8 {
-        print(quantizedEnds ? "stem and classifier quantised too (agreement ≥ \(minimumAgreement))"
-                            : "stem and classifier kept in fp32 (agreement with them in int8 was below \(minimumAgreement))")
+        print(quantizedEnds ? "stem and classifier in int8 too (top-1 agreement ≥ \(minimumAgreement))"
+              : minimumAgreement > 1 ? "stem and classifier kept in fp32 (--min-agreement above 1)"
+              : "stem and classifier kept in fp32 (with them in int8 top-1 agreement fell below \(minimumAgreement))")
       }
     }
   }
