@@ -162,8 +162,12 @@ struct FlatWindowPlan {
   @inline(__always)
   func copyIn(_ padded: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, relu: Bool) {
     if stride == 1 {
-      for ih in 0..<height {
-        depthwiseCopyRow(padded + (padding + ih) * pitch + padding, x + ih * width, count: width, relu: relu)
+      if relu {
+        depthwiseCopyRows(padded + padding * pitch + padding, pitch: pitch, x, pitch: width, rows: height,
+                          count: width, relu: true)
+      } else {
+        depthwiseCopyRows(padded + padding * pitch + padding, pitch: pitch, x, pitch: width, rows: height,
+                          count: width, relu: false)
       }
       return
     }
@@ -180,36 +184,50 @@ struct FlatWindowPlan {
   /// out[oh, ow] = flat[oh·pitch + ow].
   @inline(__always)
   func copyOut(_ out: UnsafeMutablePointer<Float>, _ flat: UnsafePointer<Float>) {
-    for oh in 0..<outHeight {
-      depthwiseCopyRow(out + oh * outWidth, flat + oh * pitch, count: outWidth, relu: false)
-    }
+    depthwiseCopyRows(out, pitch: outWidth, flat, pitch: pitch, rows: outHeight, count: outWidth, relu: false)
   }
 }
 
-/// dst[j] = src[j] (max(src[j], 0) with `relu`; NaN kept) for j < count, touching nothing outside
-/// [0, count): whole vectors, then one vector (or SIMD8, SIMD4 for short rows) ending exactly at `count`,
-/// overlapping the previous one (it rewrites the same values).
+/// dst[r·dstPitch + j] = src[r·srcPitch + j] (max(·, 0) with `relu`; NaN kept) for r < rows, j < count,
+/// touching nothing outside those rows: whole vectors, then one vector (or SIMD8, SIMD4 for short rows) ending
+/// exactly at `count`, overlapping the previous one (it rewrites the same values). The width class (and
+/// `relu`, when the caller passes a constant) is decided once, outside the row loop.
 @inline(__always)
-func depthwiseCopyRow(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, count: Int, relu: Bool) {
+func depthwiseCopyRows(_ dst: UnsafeMutablePointer<Float>, pitch dstPitch: Int, _ src: UnsafePointer<Float>,
+                       pitch srcPitch: Int, rows: Int, count: Int, relu: Bool) {
   // Concrete vector types throughout: the generic SIMD `.<` and `replace` compile to lane-by-lane loops.
+  // Wrapping offsets: every address stays inside the caller's buffers, so the products cannot overflow.
   let v = FloatVector.scalarCount
   if count >= v {
-    var j = 0
-    while j + v <= count {
-      copyVector(dst + j, src + j, relu: relu)
-      j += v
+    let last = count &- v
+    for r in 0..<rows {
+      let d = dst + r &* dstPitch, s = src + r &* srcPitch
+      var j = 0
+      while j < last {
+        copyVector(d + j, s + j, relu: relu)
+        j &+= v
+      }
+      copyVector(d + last, s + last, relu: relu)
     }
-    if j < count { copyVector(dst + count - v, src + count - v, relu: relu) }
   } else if v > 8 && count >= 8 {
-    copyVector8(dst, src, relu: relu)
-    copyVector8(dst + count - 8, src + count - 8, relu: relu)
+    for r in 0..<rows {
+      let d = dst + r &* dstPitch, s = src + r &* srcPitch
+      copyVector8(d, s, relu: relu)
+      copyVector8(d + (count &- 8), s + (count &- 8), relu: relu)
+    }
   } else if count >= 4 {
-    copyVector4(dst, src, relu: relu)
-    if count > 4 { copyVector4(dst + count - 4, src + count - 4, relu: relu) }
+    for r in 0..<rows {
+      let d = dst + r &* dstPitch, s = src + r &* srcPitch
+      copyVector4(d, s, relu: relu)
+      copyVector4(d + (count &- 4), s + (count &- 4), relu: relu)
+    }
   } else {
-    for j in 0..<count {
-      let value = src[j]
-      dst[j] = relu && value < 0 ? 0 : value
+    for r in 0..<rows {
+      let d = dst + r &* dstPitch, s = src + r &* srcPitch
+      for j in 0..<count {
+        let value = s[j]
+        d[j] = relu && value < 0 ? 0 : value
+      }
     }
   }
 }
@@ -281,32 +299,30 @@ func depthwiseSplitRow(_ even: UnsafeMutablePointer<Float>, _ odd: UnsafeMutable
 }
 
 /// flat[f] = bias + Σ_t w[t] · src[f + offsets[t]] for f < vectors·V (V = FloatVector.scalarCount).
-/// Blocks of 8, 4, 2 or 1 vectors; the last block is pulled back to end at the last vector (it recomputes a
-/// few vectors, with the same values) so no block runs short.
+/// Blocks of 8 vectors (8 independent FMA chains), then one block of the 1–7 left.
 @inline(__always)
 func depthwiseFlatCorrelate(_ flat: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>,
                             _ offsets: UnsafePointer<Int>, _ w: UnsafePointer<Float>, taps: Int, bias: Float,
                             vectors: Int) {
-  if vectors >= 8 {
-    var start = 0
-    while start < vectors {
-      start = min(start, vectors - 8)
-      depthwiseFlatBlock(flat, src, offsets, w, taps: taps, bias: bias, first: start, count: 8)
-      start += 8
-    }
-  } else if vectors >= 4 {
-    depthwiseFlatBlock(flat, src, offsets, w, taps: taps, bias: bias, first: 0, count: 4)
-    if vectors > 4 {
-      depthwiseFlatBlock(flat, src, offsets, w, taps: taps, bias: bias, first: vectors - 4, count: 4)
-    }
-  } else {
-    for start in 0..<vectors {
-      depthwiseFlatBlock(flat, src, offsets, w, taps: taps, bias: bias, first: start, count: 1)
-    }
+  var start = 0
+  while start + 8 <= vectors {
+    depthwiseFlatBlock(flat, src, offsets, w, taps: taps, bias: bias, first: start, count: 8)
+    start += 8
+  }
+  // A constant count per call, so each block keeps only the accumulators it uses.
+  switch vectors - start {
+  case 1: depthwiseFlatBlock(flat, src, offsets, w, taps: taps, bias: bias, first: start, count: 1)
+  case 2: depthwiseFlatBlock(flat, src, offsets, w, taps: taps, bias: bias, first: start, count: 2)
+  case 3: depthwiseFlatBlock(flat, src, offsets, w, taps: taps, bias: bias, first: start, count: 3)
+  case 4: depthwiseFlatBlock(flat, src, offsets, w, taps: taps, bias: bias, first: start, count: 4)
+  case 5: depthwiseFlatBlock(flat, src, offsets, w, taps: taps, bias: bias, first: start, count: 5)
+  case 6: depthwiseFlatBlock(flat, src, offsets, w, taps: taps, bias: bias, first: start, count: 6)
+  case 7: depthwiseFlatBlock(flat, src, offsets, w, taps: taps, bias: bias, first: start, count: 7)
+  default: break
   }
 }
 
-/// Vectors first ..< first + count (count 1, 4 or 8, a constant after inlining) of `depthwiseFlatCorrelate`.
+/// Vectors first ..< first + count (1 ≤ count ≤ 8, a constant after inlining) of `depthwiseFlatCorrelate`.
 @inline(__always)
 func depthwiseFlatBlock(_ flat: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>,
                         _ offsets: UnsafePointer<Int>, _ w: UnsafePointer<Float>, taps: Int, bias: Float,
@@ -319,31 +335,23 @@ func depthwiseFlatBlock(_ flat: UnsafeMutablePointer<Float>, _ src: UnsafePointe
     let wv = FloatVector(repeating: w[t])
     let p = UnsafeRawPointer(base + offsets[t])
     a0.addProduct(wv, p.loadUnaligned(as: FloatVector.self))
-    if count > 1 {
-      a1.addProduct(wv, p.loadUnaligned(fromByteOffset: step, as: FloatVector.self))
-      a2.addProduct(wv, p.loadUnaligned(fromByteOffset: 2 * step, as: FloatVector.self))
-      a3.addProduct(wv, p.loadUnaligned(fromByteOffset: 3 * step, as: FloatVector.self))
-    }
-    if count > 4 {
-      a4.addProduct(wv, p.loadUnaligned(fromByteOffset: 4 * step, as: FloatVector.self))
-      a5.addProduct(wv, p.loadUnaligned(fromByteOffset: 5 * step, as: FloatVector.self))
-      a6.addProduct(wv, p.loadUnaligned(fromByteOffset: 6 * step, as: FloatVector.self))
-      a7.addProduct(wv, p.loadUnaligned(fromByteOffset: 7 * step, as: FloatVector.self))
-    }
+    if count > 1 { a1.addProduct(wv, p.loadUnaligned(fromByteOffset: step, as: FloatVector.self)) }
+    if count > 2 { a2.addProduct(wv, p.loadUnaligned(fromByteOffset: 2 * step, as: FloatVector.self)) }
+    if count > 3 { a3.addProduct(wv, p.loadUnaligned(fromByteOffset: 3 * step, as: FloatVector.self)) }
+    if count > 4 { a4.addProduct(wv, p.loadUnaligned(fromByteOffset: 4 * step, as: FloatVector.self)) }
+    if count > 5 { a5.addProduct(wv, p.loadUnaligned(fromByteOffset: 5 * step, as: FloatVector.self)) }
+    if count > 6 { a6.addProduct(wv, p.loadUnaligned(fromByteOffset: 6 * step, as: FloatVector.self)) }
+    if count > 7 { a7.addProduct(wv, p.loadUnaligned(fromByteOffset: 7 * step, as: FloatVector.self)) }
   }
   let out = UnsafeMutableRawPointer(flat + first * v)
   out.storeBytes(of: a0, as: FloatVector.self)
-  if count > 1 {
-    out.storeBytes(of: a1, toByteOffset: step, as: FloatVector.self)
-    out.storeBytes(of: a2, toByteOffset: 2 * step, as: FloatVector.self)
-    out.storeBytes(of: a3, toByteOffset: 3 * step, as: FloatVector.self)
-  }
-  if count > 4 {
-    out.storeBytes(of: a4, toByteOffset: 4 * step, as: FloatVector.self)
-    out.storeBytes(of: a5, toByteOffset: 5 * step, as: FloatVector.self)
-    out.storeBytes(of: a6, toByteOffset: 6 * step, as: FloatVector.self)
-    out.storeBytes(of: a7, toByteOffset: 7 * step, as: FloatVector.self)
-  }
+  if count > 1 { out.storeBytes(of: a1, toByteOffset: step, as: FloatVector.self) }
+  if count > 2 { out.storeBytes(of: a2, toByteOffset: 2 * step, as: FloatVector.self) }
+  if count > 3 { out.storeBytes(of: a3, toByteOffset: 3 * step, as: FloatVector.self) }
+  if count > 4 { out.storeBytes(of: a4, toByteOffset: 4 * step, as: FloatVector.self) }
+  if count > 5 { out.storeBytes(of: a5, toByteOffset: 5 * step, as: FloatVector.self) }
+  if count > 6 { out.storeBytes(of: a6, toByteOffset: 6 * step, as: FloatVector.self) }
+  if count > 7 { out.storeBytes(of: a7, toByteOffset: 7 * step, as: FloatVector.self) }
 }
 
 /// x[i] = max(x[i], 0) in place (NaN kept).
