@@ -257,16 +257,8 @@ private func copyVector4(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointe
 @inline(__always)
 func depthwiseSplitRow(_ even: UnsafeMutablePointer<Float>, _ odd: UnsafeMutablePointer<Float>,
                        _ src: UnsafePointer<Float>, count: Int, relu: Bool) {
+  // SIMD16 at most: SIMD32's comparisons and half extraction compile to lane-by-lane loops.
   var j = 0
-  #if NAS_AVX512
-  while j + 32 <= count {
-    var value = UnsafeRawPointer(src + j).loadUnaligned(as: SIMD32<Float>.self)
-    if relu { value.replace(with: 0, where: value .< 0) }
-    UnsafeMutableRawPointer(even + j / 2).storeBytes(of: value.evenHalf, as: SIMD16<Float>.self)
-    UnsafeMutableRawPointer(odd + j / 2).storeBytes(of: value.oddHalf, as: SIMD16<Float>.self)
-    j += 32
-  }
-  #endif
   while j + 16 <= count {
     var value = UnsafeRawPointer(src + j).loadUnaligned(as: SIMD16<Float>.self)
     if relu { value.replace(with: 0, where: value .< 0) }
