@@ -67,5 +67,5 @@ public func listDirectory(_ path: String) throws(FileError) -> [String] {
     }
     if name != "." && name != ".." { names.append(name) }
   }
-  return names.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+  return names.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
 }

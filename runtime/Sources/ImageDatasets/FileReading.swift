@@ -43,7 +43,7 @@ func zlibMessage(_ file: gzFile) -> String {
   return message.isEmpty ? "zlib error \(code)" : message
 }
 
-/// Entries of a folder (no "." and ".."), each with whether it is a folder.
+/// Entries of a folder (no "." and ".."), sorted by UTF-8 bytes like `listDirectory`, each with whether it is a folder.
 func folderEntries(_ path: String) throws(DatasetError) -> [(name: String, isFolder: Bool)] {
   guard directoryExists(path) else { throw DatasetError.missingFolder(path: path) }
   let names: [String]

@@ -10,16 +10,15 @@ import PNGImage
 public enum ImageFolder {
   public static func load(directory: String, channels: ImageChannels? = nil, height: Int? = nil, width: Int? = nil)
     throws(DatasetError) -> ImageDataset {
-    let classes = try folderEntries(directory).filter { $0.isFolder && !$0.name.hasPrefix(".") }
-      .map(\.name).sorted(by: utf8Less)
+    // `folderEntries` lists names sorted by UTF-8 bytes (`listDirectory`); filtering keeps that order.
+    let classes = try folderEntries(directory).filter { $0.isFolder && !$0.name.hasPrefix(".") }.map(\.name)
     guard !classes.isEmpty else { throw DatasetError.emptyFolder(path: directory) }
 
     var files: [(path: String, label: Int)] = []
     for (label, name) in classes.enumerated() {
       let folder = directory + "/" + name
       let pngs = try folderEntries(folder)
-        .filter { !$0.isFolder && !$0.name.hasPrefix(".") && $0.name.lowercased().hasSuffix(".png") }
-        .map(\.name).sorted(by: utf8Less)
+        .filter { !$0.isFolder && !$0.name.hasPrefix(".") && $0.name.lowercased().hasSuffix(".png") }.map(\.name)
       guard !pngs.isEmpty else { throw DatasetError.emptyFolder(path: folder) }
       files += pngs.map { (folder + "/" + $0, label) }
     }
@@ -57,6 +56,3 @@ func isGray(_ image: PixelImage) -> Bool {
     return true
   }
 }
-
-/// Byte-wise order of UTF-8 names, like Python's `sorted` on ASCII names.
-func utf8Less(_ a: String, _ b: String) -> Bool { a.utf8.lexicographicallyPrecedes(b.utf8) }
