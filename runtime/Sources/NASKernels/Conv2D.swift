@@ -1,8 +1,11 @@
 // 2-D convolution (grouped, strided, padded, dilated) over NCHW: forward and input-gradient (backward-data)
-// drivers. Dense groups go through im2col + `sgemm`; a 1×1 stride-1 unpadded conv needs no im2col (the image
-// itself is the GEMM operand) and, with a reduction of at most 16 channels, runs the direct kernel of
-// PointwiseConv2D.swift; depthwise convs (groups == Cin == Cout) go to the direct kernels in
-// DepthwiseConv2D.swift. The weight gradient is not here: the runtime only needs forward and d(input).
+// drivers. Dense groups are a (Cout, K)·(K, OH·OW) product per image and group, over im2col columns (a 1×1
+// stride-1 unpadded conv needs no im2col: the image itself is the right-hand operand). The product runs on the
+// direct kernel of PointwiseConv2D.swift (no packing; the batch-1 sizes of a DARTS net) unless the caller
+// imposes a GEMM (`gemm`, the training engine's OpenBLAS route), which still leaves 1×1 convs with a
+// reduction of at most 16 channels on the direct kernel. Depthwise convs (groups == Cin == Cout) go to the
+// direct kernels in DepthwiseConv2D.swift. The weight gradient is not here: the runtime only needs forward
+// and d(input).
 //
 // Threads: images are independent, so a batch of at least `threads` images is split over images (each worker
 // with its own scratch); a smaller batch runs image by image with the threads inside the GEMM. Either way every

@@ -1,9 +1,12 @@
 /// Single-precision matrix multiply in pure Swift (no BLAS): C = alpha·op(A)·op(B) + beta·C, row-major.
 ///
-/// Blocked like BLIS: the K dimension in slices of `kc`, B packed into 16-column panels, A packed into
-/// 6-row panels, and a 6×16 register-tiled micro-kernel (12 `SIMD8<Float>` accumulators + 2 B vectors +
-/// 1 broadcast = 15 of the 16 AVX2 registers). Edges are handled by zero-padding in the packed panels and a
-/// masked store, so any m, n, k work. Transposes cost nothing extra: they only change how panels are packed.
+/// Small products whose operands stay in cache (the batch-1 1×1 convs) run the direct kernel of
+/// PointwiseConv2D.swift, which reads A and B in place. Larger ones are blocked like BLIS: the K dimension in
+/// slices of `kc`, B packed into `GemmTile.columns`-wide panels, A into `GemmTile.rows`-high panels, and a
+/// register-tiled micro-kernel: 12×32 under AVX-512 (24 `SIMD16<Float>` accumulators + 2 B vectors + 1
+/// broadcast of the 32 zmm registers), else 6×16 (12 `SIMD8<Float>` + 2 + 1 = 15 of the 16 AVX2 registers).
+/// Edges are handled by zero-padding in the packed panels and a masked store, so any m, n, k work. Transposes
+/// cost nothing extra: they only change how panels are packed.
 ///
 /// With `beta == 0` C is overwritten (NaNs in C are not propagated); otherwise it is scaled by beta first.
 /// With `threads > 1` the rows of C (or its columns when m is small) are split into contiguous ranges, one per
@@ -97,14 +100,21 @@ public struct GemmCall {
 /// A GEMM implementation with `sgemm`'s semantics. It must give the same result for any `threads`.
 public typealias GemmFunction = (GemmCall) -> Void
 
-/// Tile and block sizes (BLIS Haswell values: kc 256 keeps a 6×256 A panel and a 256×16 B panel in L1/L2).
+/// Tile and block sizes (BLIS Haswell values: kc 256 keeps a 6×256 A panel and a 256×16 B panel in L1/L2;
+/// under AVX-512 the 256×32 B panel is 32 KB, inside the 48 KB L1 of these cores).
 @usableFromInline
 enum GemmTile {
-  static let rows = 6
-  static let columns = 16
-  static let kc = 256
-  static let mc = 72
-  static let nc = 4080
+  #if NAS_AVX512
+  static var rows: Int { 12 }
+  #else
+  static var rows: Int { 6 }
+  #endif
+  static var columns: Int { 2 * FloatVector.scalarCount }
+  static var kc: Int { 256 }
+  /// A multiple of both row counts.
+  static var mc: Int { 72 }
+  /// A multiple of both column counts.
+  static var nc: Int { 4096 }
 }
 
 /// The operands of one sgemm call, passed to workers (pointers only; no ownership).
@@ -160,7 +170,7 @@ func gemmBlock(_ o: GemmOperands, rows: Range<Int>, columns: Range<Int>) {
           var ir = 0
           while ir < mc {
             let rowsHere = min(GemmTile.rows, mc - ir)
-            gemmMicroKernel6x16(o.c + (ic + ir) * o.ldc + jc + jr, ldc: o.ldc,
+            gemmMicroKernel(o.c + (ic + ir) * o.ldc + jc + jr, ldc: o.ldc,
                                 UnsafePointer(packedA + ir * kc), bPanel, kc: kc, alpha: o.alpha,
                                 rows: rowsHere, columns: cols, overwrite: overwriteFirstSlice && pc == 0)
             ir += GemmTile.rows
@@ -188,7 +198,11 @@ func packB(_ packed: UnsafeMutablePointer<Float>, _ o: GemmOperands, k0: Int, kc
         let src = o.b + (k0 + p) * o.ldb + jStart
         let dst = panel + p * GemmTile.columns
         if width == GemmTile.columns {
-          dst.update(from: src, count: GemmTile.columns)
+          let from = UnsafeRawPointer(src), to = UnsafeMutableRawPointer(dst)
+          let vb = MemoryLayout<FloatVector>.size
+          to.storeBytes(of: from.loadUnaligned(as: FloatVector.self), as: FloatVector.self)
+          to.storeBytes(of: from.loadUnaligned(fromByteOffset: vb, as: FloatVector.self), toByteOffset: vb,
+                        as: FloatVector.self)
         } else {
           dst.update(from: src, count: width)
           (dst + width).update(repeating: 0, count: GemmTile.columns - width)
@@ -240,57 +254,89 @@ func packA(_ packed: UnsafeMutablePointer<Float>, _ o: GemmOperands, i0: Int, mc
   }
 }
 
-/// c[0..<rows, 0..<columns] += alpha · (6×kc panel of A) · (kc×16 panel of B), accumulators in registers;
-/// with `overwrite` the product is stored instead of added.
+/// c[0..<rows, 0..<columns] += alpha · (rows×kc panel of A) · (kc×columns panel of B), accumulators in
+/// registers (GemmTile.rows × 2 FloatVectors); with `overwrite` the product is stored instead of added.
 @inline(__always)
-func gemmMicroKernel6x16(_ c: UnsafeMutablePointer<Float>, ldc: Int,
-                         _ aPanel: UnsafePointer<Float>, _ bPanel: UnsafePointer<Float>,
-                         kc: Int, alpha: Float, rows: Int, columns: Int, overwrite: Bool) {
-  var c00 = SIMD8<Float>(), c01 = SIMD8<Float>()
-  var c10 = SIMD8<Float>(), c11 = SIMD8<Float>()
-  var c20 = SIMD8<Float>(), c21 = SIMD8<Float>()
-  var c30 = SIMD8<Float>(), c31 = SIMD8<Float>()
-  var c40 = SIMD8<Float>(), c41 = SIMD8<Float>()
-  var c50 = SIMD8<Float>(), c51 = SIMD8<Float>()
+func gemmMicroKernel(_ c: UnsafeMutablePointer<Float>, ldc: Int,
+                     _ aPanel: UnsafePointer<Float>, _ bPanel: UnsafePointer<Float>,
+                     kc: Int, alpha: Float, rows: Int, columns: Int, overwrite: Bool) {
+  typealias V = FloatVector
+  let vb = MemoryLayout<V>.size
+  var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V()
+  var c30 = V(), c31 = V(), c40 = V(), c41 = V(), c50 = V(), c51 = V()
+  #if NAS_AVX512
+  var c60 = V(), c61 = V(), c70 = V(), c71 = V(), c80 = V(), c81 = V()
+  var c90 = V(), c91 = V(), ca0 = V(), ca1 = V(), cb0 = V(), cb1 = V()
+  #endif
   var ap = aPanel
   var bp = UnsafeRawPointer(bPanel)
   for _ in 0..<kc {
-    let b0 = bp.loadUnaligned(as: SIMD8<Float>.self)
-    let b1 = bp.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
-    var s = SIMD8<Float>(repeating: ap[0])
+    let b0 = bp.loadUnaligned(as: V.self)
+    let b1 = bp.loadUnaligned(fromByteOffset: vb, as: V.self)
+    var s = V(repeating: ap[0])
     c00.addProduct(s, b0); c01.addProduct(s, b1)
-    s = SIMD8<Float>(repeating: ap[1])
+    s = V(repeating: ap[1])
     c10.addProduct(s, b0); c11.addProduct(s, b1)
-    s = SIMD8<Float>(repeating: ap[2])
+    s = V(repeating: ap[2])
     c20.addProduct(s, b0); c21.addProduct(s, b1)
-    s = SIMD8<Float>(repeating: ap[3])
+    s = V(repeating: ap[3])
     c30.addProduct(s, b0); c31.addProduct(s, b1)
-    s = SIMD8<Float>(repeating: ap[4])
+    s = V(repeating: ap[4])
     c40.addProduct(s, b0); c41.addProduct(s, b1)
-    s = SIMD8<Float>(repeating: ap[5])
+    s = V(repeating: ap[5])
     c50.addProduct(s, b0); c51.addProduct(s, b1)
-    ap += 6
-    bp += 64
+    #if NAS_AVX512
+    s = V(repeating: ap[6])
+    c60.addProduct(s, b0); c61.addProduct(s, b1)
+    s = V(repeating: ap[7])
+    c70.addProduct(s, b0); c71.addProduct(s, b1)
+    s = V(repeating: ap[8])
+    c80.addProduct(s, b0); c81.addProduct(s, b1)
+    s = V(repeating: ap[9])
+    c90.addProduct(s, b0); c91.addProduct(s, b1)
+    s = V(repeating: ap[10])
+    ca0.addProduct(s, b0); ca1.addProduct(s, b1)
+    s = V(repeating: ap[11])
+    cb0.addProduct(s, b0); cb1.addProduct(s, b1)
+    #endif
+    ap += GemmTile.rows
+    bp += 2 * vb
   }
-  let scale = SIMD8<Float>(repeating: alpha)
+  let scale = V(repeating: alpha)
   if columns == GemmTile.columns {
-    // Full-width tile: whole-vector stores for each valid row (rows < 6 only at the bottom edge of C).
+    // Full-width tile: whole-vector stores for each valid row (fewer rows only at the bottom edge of C).
     storeRow(c, c00 * scale, c01 * scale, overwrite)
     if rows > 1 { storeRow(c + ldc, c10 * scale, c11 * scale, overwrite) }
     if rows > 2 { storeRow(c + 2 * ldc, c20 * scale, c21 * scale, overwrite) }
     if rows > 3 { storeRow(c + 3 * ldc, c30 * scale, c31 * scale, overwrite) }
     if rows > 4 { storeRow(c + 4 * ldc, c40 * scale, c41 * scale, overwrite) }
     if rows > 5 { storeRow(c + 5 * ldc, c50 * scale, c51 * scale, overwrite) }
+    #if NAS_AVX512
+    if rows > 6 { storeRow(c + 6 * ldc, c60 * scale, c61 * scale, overwrite) }
+    if rows > 7 { storeRow(c + 7 * ldc, c70 * scale, c71 * scale, overwrite) }
+    if rows > 8 { storeRow(c + 8 * ldc, c80 * scale, c81 * scale, overwrite) }
+    if rows > 9 { storeRow(c + 9 * ldc, c90 * scale, c91 * scale, overwrite) }
+    if rows > 10 { storeRow(c + 10 * ldc, ca0 * scale, ca1 * scale, overwrite) }
+    if rows > 11 { storeRow(c + 11 * ldc, cb0 * scale, cb1 * scale, overwrite) }
+    #endif
     return
   }
   // Right-edge tile: spill to a local tile, then store the valid part.
-  withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: 12) { tile in
+  withUnsafeTemporaryAllocation(of: V.self, capacity: 2 * GemmTile.rows) { tile in
     tile[0] = c00 * scale; tile[1] = c01 * scale
     tile[2] = c10 * scale; tile[3] = c11 * scale
     tile[4] = c20 * scale; tile[5] = c21 * scale
     tile[6] = c30 * scale; tile[7] = c31 * scale
     tile[8] = c40 * scale; tile[9] = c41 * scale
     tile[10] = c50 * scale; tile[11] = c51 * scale
+    #if NAS_AVX512
+    tile[12] = c60 * scale; tile[13] = c61 * scale
+    tile[14] = c70 * scale; tile[15] = c71 * scale
+    tile[16] = c80 * scale; tile[17] = c81 * scale
+    tile[18] = c90 * scale; tile[19] = c91 * scale
+    tile[20] = ca0 * scale; tile[21] = ca1 * scale
+    tile[22] = cb0 * scale; tile[23] = cb1 * scale
+    #endif
     let values = UnsafeRawPointer(tile.baseAddress!).assumingMemoryBound(to: Float.self)
     for i in 0..<rows {
       let row = c + i * ldc
@@ -304,18 +350,10 @@ func gemmMicroKernel6x16(_ c: UnsafeMutablePointer<Float>, ldc: Int,
   }
 }
 
-/// Stores (or adds into) 16 consecutive floats of one row of C.
+/// Stores (or adds into) 2 FloatVectors of consecutive floats of one row of C.
 @inline(__always)
-func storeRow(_ row: UnsafeMutablePointer<Float>, _ v0: SIMD8<Float>, _ v1: SIMD8<Float>, _ overwrite: Bool) {
-  let raw = UnsafeMutableRawPointer(row)
-  if overwrite {
-    raw.storeBytes(of: v0, as: SIMD8<Float>.self)
-    raw.storeBytes(of: v1, toByteOffset: 32, as: SIMD8<Float>.self)
-  } else {
-    raw.storeBytes(of: raw.loadUnaligned(as: SIMD8<Float>.self) + v0, as: SIMD8<Float>.self)
-    raw.storeBytes(of: raw.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self) + v1,
-                   toByteOffset: 32, as: SIMD8<Float>.self)
-  }
+func storeRow(_ row: UnsafeMutablePointer<Float>, _ v0: FloatVector, _ v1: FloatVector, _ overwrite: Bool) {
+  storeVectors(row, v0, v1, v1, 2, overwrite)
 }
 
 @inline(__always)

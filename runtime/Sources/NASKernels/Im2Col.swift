@@ -8,6 +8,11 @@ public func im2col(_ col: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>
                    channels: Int, height: Int, width: Int, kernelHeight: Int, kernelWidth: Int,
                    stride: Int, padding: Int, dilation: Int, outHeight: Int, outWidth: Int) {
   let plane = outHeight * outWidth
+  if kernelHeight == 1 && kernelWidth == 1 && padding == 0 {
+    subsample(col, x, channels: channels, height: height, width: width, stride: stride, outHeight: outHeight,
+              outWidth: outWidth)
+    return
+  }
   var row = col
   for ci in 0..<channels {
     let xc = x + ci * height * width
@@ -34,6 +39,26 @@ public func im2col(_ col: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>
         }
         row += plane
       }
+    }
+  }
+}
+
+/// im2col of a 1×1 unpadded kernel: col[ci][oh·OW + ow] = x[ci][oh·s][ow·s]. Per-row overhead matters here
+/// (the rows of a stride-2 reduction cell are 7–14 values), so the loops carry no padding logic; stride 2 has
+/// its own copy of the loop with a constant stride, which LLVM vectorises as an interleaved load.
+func subsample(_ col: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, channels: Int, height: Int,
+               width: Int, stride: Int, outHeight: Int, outWidth: Int) {
+  var dst = col
+  for ci in 0..<channels {
+    var src = x + ci * height * width
+    for _ in 0..<outHeight {
+      if stride == 2 {
+        for ow in 0..<outWidth { dst[ow] = src[ow &* 2] }
+      } else {
+        for ow in 0..<outWidth { dst[ow] = src[ow &* stride] }
+      }
+      dst += outWidth
+      src += stride * width
     }
   }
 }

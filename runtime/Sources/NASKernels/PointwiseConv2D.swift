@@ -1,12 +1,17 @@
-// Direct kernel for small products out (m, n) = w (m, k) · x (k, n) with both operands read in place: the 1×1
-// convs of a batch-1 network (Cout × Cin weights times a (Cin, H·W) image, Cin and Cout 16…256, H·W 49…1024)
-// and their input gradients. At these sizes a blocked GEMM spends as long packing x and w as multiplying
-// them; here nothing is copied. Each tile keeps `PointwiseTile.rows` output rows × `PointwiseTile.vectors`
-// FloatVectors of columns in registers (8 × 3 zmm = 24 accumulators under AVX-512, 4 × 2 ymm under AVX2),
-// broadcasts one weight per row per reduction step, loads the x row segment once per step, and writes each
-// output once. The columns past the last full strip run one vector at a time; a final partial vector is
-// computed over the last FloatVector.scalarCount columns (overlapping the previous tile, which writes the same
-// values) or, when n is narrower than one vector or the tile accumulates, through a zero-padded copy.
+// Direct kernel for products out (m, n) = w (m, k) · x (k, n) with both operands read in place: the 1×1 convs
+// of a batch-1 network (Cout × Cin weights times a (Cin, H·W) image, Cin and Cout 16…256, H·W 49…1024), their
+// input gradients, and every `sgemm` small enough (see `pointwiseProductFits`). At these sizes a blocked GEMM
+// spends as long packing x and w as multiplying them; here nothing is copied. Each register tile keeps
+// `PointwiseTile.rows` output rows × `PointwiseTile.vectors` FloatVectors of columns (8 × 3 zmm = 24
+// accumulators under AVX-512, 4 × 2 ymm under AVX2), broadcasts one weight per row per reduction step, loads the
+// x row segment once per step, and writes each output once. Columns past the last full strip run one vector at
+// a time. A final partial vector is, in order of preference: up to 4 columns as dot products along k (row-major
+// w), the last FloatVector.scalarCount columns recomputed (overlapping the previous tile, which writes the same
+// values), or a zero-padded copy (n narrower than a vector, or accumulating).
+//
+// Tiles are specialised per row count, vector count and weight layout through value generics
+// (`PointwiseKernel<rows, vectors, layout>`), each its own small function: forcing them all inline into one
+// driver made LLVM spill the accumulators, and a variable weight stride became a chain of dependent adds.
 
 /// Reduction lengths (Cin in forward, Cout in the input gradient) up to which 1×1 stride-1 convs use
 /// `pointwiseProduct` even when the caller supplies its own GEMM (the training engine's OpenBLAS route).
@@ -31,10 +36,12 @@ enum PointwiseTile {
   static var columns: Int { vectors * FloatVector.scalarCount }
 }
 
-/// True when `pointwiseProduct` is expected to beat the packed `sgemm` for an (m, n, k) product: every operand
-/// is small enough to stay in L2 across the tiles that re-read it (measured crossover: see `sgemm`).
+/// True when `pointwiseProduct` is expected to beat the packed `sgemm` kernel for an (m, n, k) product: unless x
+/// is over 1 MB (L2) and re-read by more than 16 row blocks. Measured single-thread, AVX-512 build, GFLOP/s
+/// direct / packed: 64×49×64 184 / 84, 64×196×256 233 / 146, 256³ 241 / 202, 128×3136×288 249 / 216,
+/// 96×800×2048 240 / 202, 16×784×2000 244 / 111; but 512³ 211 / 230 and 1024×1024×256 227 / 233.
 func pointwiseProductFits(m: Int, n: Int, k: Int) -> Bool {
-  k <= 1024 && (m * k + k * n) <= 1 << 17
+  k * n < 1 << 18 || m <= 128
 }
 
 /// out (m, n) = bias + w · x, or with `accumulate` out += w · x, where w[i, p] = w[i·wRowStride + p·wColumnStride]
@@ -72,8 +79,11 @@ func pointwiseRows(_ out: UnsafeMutablePointer<Float>, ldo: Int, _ w: UnsafePoin
   let width = FloatVector.scalarCount
   let stripEnd = n / PointwiseTile.columns * PointwiseTile.columns
   let vectorEnd = n / width * width
-  // A partial last vector is recomputed over the last `width` columns when that is possible and harmless.
-  let overlapTail = vectorEnd < n && n >= width && !accumulate
+  // Up to 4 leftover columns of a row-major w are dot products along k (1 of 49 columns at 7×7: a whole vector
+  // tile for it cost a third of the conv). Otherwise a partial last vector is recomputed over the last `width`
+  // columns when that is possible and harmless, else it goes through a zero-padded copy.
+  let dotTail = vectorEnd < n && n - vectorEnd <= 4 && wColumnStride == 1 && k >= width
+  let overlapTail = !dotTail && vectorEnd < n && n >= width && !accumulate
   let tile = pointwiseTileFunction(wRowStride: wRowStride, wColumnStride: wColumnStride)
   var r = rows.lowerBound
   while r < rows.upperBound {
@@ -95,6 +105,11 @@ func pointwiseRows(_ out: UnsafeMutablePointer<Float>, ldo: Int, _ w: UnsafePoin
     r += height
   }
   if vectorEnd == n || overlapTail { return }
+  if dotTail {
+    pointwiseDotTail(out, ldo: ldo, w, wRowStride, x, ldx: ldx, bias: bias, rows: rows, column: vectorEnd, n: n,
+                     k: k, accumulate: accumulate)
+    return
+  }
   pointwisePaddedTail(out, ldo: ldo, w, wRowStride, wColumnStride, x, ldx: ldx, bias: bias, rows: rows,
                       column: vectorEnd, n: n, k: k, accumulate: accumulate)
 }
@@ -129,6 +144,93 @@ func pointwisePaddedTail(_ out: UnsafeMutablePointer<Float>, ldo: Int, _ w: Unsa
     }
     r += height
   }
+}
+
+/// Columns column..<n (1…4 of them) of `pointwiseRows` for a row-major w (w[i, p] at i·wRowStride + p), as dot
+/// products along k: the columns of x are gathered into rows of a (4, k) scratch, then each block of 4 rows
+/// keeps 4 × (n − column) vector accumulators over p (the rows of w are contiguous), reduced by halves.
+/// Each output's operations do not depend on the row blocking, so results do not depend on `threads`.
+@inline(never)
+func pointwiseDotTail(_ out: UnsafeMutablePointer<Float>, ldo: Int, _ w: UnsafePointer<Float>, _ wRowStride: Int,
+                      _ x: UnsafePointer<Float>, ldx: Int, bias: UnsafePointer<Float>?, rows: Range<Int>,
+                      column: Int, n: Int, k: Int, accumulate: Bool) {
+  typealias V = FloatVector
+  let width = V.scalarCount, count = n - column
+  assert(count >= 1 && count <= 4 && k >= width)
+  let kv = k / width * width
+  let xt = allocateAligned(4 * k)
+  defer { releaseAligned(xt, 4 * k) }
+  xt.update(repeating: 0, count: 4 * k)
+  for j in 0..<count {
+    for p in 0..<k { xt[j * k + p] = x[p * ldx + column + j] }
+  }
+  let x0 = UnsafeRawPointer(xt), x1 = UnsafeRawPointer(xt + k), x2 = UnsafeRawPointer(xt + 2 * k)
+  let x3 = UnsafeRawPointer(xt + 3 * k)
+  // Finishes output (i, column + j) from its accumulator: scalar tail of k, then bias or the old value.
+  @inline(__always) func finish(_ i: Int, _ j: Int, _ a: V) {
+    var sum = horizontalSum(a)
+    let wi = w + i * wRowStride, xj = xt + j * k
+    for p in kv..<k { sum += wi[p] * xj[p] }
+    let o = out + i * ldo + column + j
+    if accumulate {
+      o.pointee += sum
+    } else {
+      o.pointee = (bias?[i] ?? 0) + sum
+    }
+  }
+  var i = rows.lowerBound
+  while i < rows.upperBound {
+    let height = min(4, rows.upperBound - i)
+    let w0 = UnsafeRawPointer(w + i * wRowStride)
+    let w1 = UnsafeRawPointer(w + (i + min(1, height - 1)) * wRowStride)
+    let w2 = UnsafeRawPointer(w + (i + min(2, height - 1)) * wRowStride)
+    let w3 = UnsafeRawPointer(w + (i + min(3, height - 1)) * wRowStride)
+    var a00 = V(), a01 = V(), a02 = V(), a03 = V(), a10 = V(), a11 = V(), a12 = V(), a13 = V()
+    var a20 = V(), a21 = V(), a22 = V(), a23 = V(), a30 = V(), a31 = V(), a32 = V(), a33 = V()
+    var offset = 0
+    let end = kv * MemoryLayout<Float>.stride
+    while offset < end {
+      let b0 = x0.loadUnaligned(fromByteOffset: offset, as: V.self)
+      let b1 = x1.loadUnaligned(fromByteOffset: offset, as: V.self)
+      let b2 = x2.loadUnaligned(fromByteOffset: offset, as: V.self)
+      let b3 = x3.loadUnaligned(fromByteOffset: offset, as: V.self)
+      var v = w0.loadUnaligned(fromByteOffset: offset, as: V.self)
+      a00.addProduct(v, b0); a01.addProduct(v, b1); a02.addProduct(v, b2); a03.addProduct(v, b3)
+      v = w1.loadUnaligned(fromByteOffset: offset, as: V.self)
+      a10.addProduct(v, b0); a11.addProduct(v, b1); a12.addProduct(v, b2); a13.addProduct(v, b3)
+      v = w2.loadUnaligned(fromByteOffset: offset, as: V.self)
+      a20.addProduct(v, b0); a21.addProduct(v, b1); a22.addProduct(v, b2); a23.addProduct(v, b3)
+      v = w3.loadUnaligned(fromByteOffset: offset, as: V.self)
+      a30.addProduct(v, b0); a31.addProduct(v, b1); a32.addProduct(v, b2); a33.addProduct(v, b3)
+      offset += MemoryLayout<V>.size
+    }
+    // Rows past `height` repeat the last valid row and are not stored; columns past `count` are zeros.
+    @inline(__always) func finishRow(_ r: Int, _ c0: V, _ c1: V, _ c2: V, _ c3: V) {
+      if r >= height { return }
+      finish(i + r, 0, c0)
+      if count > 1 { finish(i + r, 1, c1) }
+      if count > 2 { finish(i + r, 2, c2) }
+      if count > 3 { finish(i + r, 3, c3) }
+    }
+    finishRow(0, a00, a01, a02, a03)
+    finishRow(1, a10, a11, a12, a13)
+    finishRow(2, a20, a21, a22, a23)
+    finishRow(3, a30, a31, a32, a33)
+    i += height
+  }
+}
+
+/// The sum of a vector's lanes, by halves (a shuffle and an add per halving, not 15 dependent scalar adds).
+@inline(__always)
+func horizontalSum(_ v: FloatVector) -> Float {
+  #if NAS_AVX512
+  let h8 = v.lowHalf + v.highHalf
+  #else
+  let h8 = v
+  #endif
+  let h4 = h8.lowHalf + h8.highHalf
+  let h2 = h4.lowHalf + h4.highHalf
+  return h2[0] + h2[1]
 }
 
 /// The arguments of one register tile (see `PointwiseKernel.tile`), then its row count (1…rows) and whether

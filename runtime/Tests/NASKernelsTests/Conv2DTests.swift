@@ -43,6 +43,7 @@ let convSweep: [ConvCase] = [
   ConvCase(batch: 1, inChannels: 32, height: 14, width: 14, outChannels: 36, kernel: 1),
   ConvCase(batch: 1, inChannels: 48, height: 28, width: 28, outChannels: 16, kernel: 1, bias: false),
   ConvCase(batch: 1, inChannels: 40, height: 13, width: 13, outChannels: 20, kernel: 1, stride: 2),
+  ConvCase(batch: 2, inChannels: 5, height: 10, width: 11, outChannels: 6, kernel: 1, stride: 3),
   ConvCase(batch: 1, inChannels: 20, height: 9, width: 9, outChannels: 12, kernel: 3, padding: 1, groups: 2),
 ]
 

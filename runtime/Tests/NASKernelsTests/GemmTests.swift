@@ -81,9 +81,9 @@ private let gemmCases: [GemmCase] = [
 
   @Test func threadCountDoesNotChangeBits() {
     // Big enough to be split: the packed kernel over rows, then (few rows) over columns; the direct kernel over
-    // row blocks, with and without a row remainder.
+    // row blocks, with and without a row remainder, and with an overlapping or a dot-product column tail.
     for (m, n, k, blocked) in [(96, 200, 300, true), (8, 3000, 70, true), (64, 784, 64, false),
-                               (44, 1000, 30, false)] {
+                               (44, 1000, 30, false), (71, 994, 24, false)] {
       let a = convTestValues(m * k, seed: 4), b = convTestValues(k * n, seed: 5)
       var results: [[Float]] = []
       for threads in [1, 2, 3] {
