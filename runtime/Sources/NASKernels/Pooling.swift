@@ -90,6 +90,10 @@ private func loadLanes(_ p: UnsafePointer<Float>, stride s: Int) -> SIMD8<Float>
 // nothing, then one division by the real-cell count for average), so both give the same values. Max falls
 // back to the window path for a plane holding a NaN (which it must propagate).
 
+/// Calls with fewer planes take the window path: the padded path's per-call setup (scratch, border fill, divisors)
+/// only pays off over several planes (the training engine pools one plane per call).
+let poolPaddedMinimumPlanes = 4
+
 /// The padded-plane forward of max (`maximum`) or average pooling; see the section comment.
 func poolForwardPadded(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, planes: Int,
                        geometry g: PoolGeometry, maximum: Bool) {
@@ -258,7 +262,7 @@ private func maxWindow(_ xp: UnsafePointer<Float>, _ g: PoolGeometry, _ oh: Int,
 /// index h·W + w inside its input plane, for `maxPool2dBackward`.
 public func maxPool2dForward(_ out: UnsafeMutablePointer<Float>, _ argmax: UnsafeMutablePointer<Int32>?,
                              _ x: UnsafePointer<Float>, planes: Int, geometry g: PoolGeometry) {
-  if argmax == nil && g.stride <= 2 && planes > 0 {
+  if argmax == nil && g.stride <= 2 && planes >= poolPaddedMinimumPlanes {
     poolForwardPadded(out, x, planes: planes, geometry: g, maximum: true)
     return
   }
@@ -349,7 +353,7 @@ public func maxPool2dBackward(_ dInput: UnsafeMutablePointer<Float>, _ dOut: Uns
 /// (PyTorch count_include_pad=False). x: (planes, H, W); out: (planes, outH, outW).
 public func avgPool2dForward(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
                              planes: Int, geometry g: PoolGeometry) {
-  if g.stride <= 2 && planes > 0 {
+  if g.stride <= 2 && planes >= poolPaddedMinimumPlanes {
     poolForwardPadded(out, x, planes: planes, geometry: g, maximum: false)
     return
   }

@@ -339,7 +339,8 @@ public final class InferenceModel {
   @discardableResult
   public func run() -> UnsafeBufferPointer<Float> {
     precondition(batchSize > 0, "InferenceModel: prepare(batchSize:) before run()")
-    for step in steps { execute(step) }
+    // Index loop: each step is borrowed in place (`for step in steps` copies it, retaining its arrays).
+    for i in steps.indices { execute(steps[i]) }
     return logitsBuffer
   }
 
