@@ -165,7 +165,7 @@ private struct Parser {
       }
       guard index < sectionCount - 1 else { throw .missingSection(tag: SectionTag.end) }
 
-      // The compact tables are known from 1.1 on; a file stamped 1.0 that holds them is treated like a 1.0 reader would.
+      // The compact tables are known from 1.1 on; in a file stamped 1.0 they are unknown, as to a 1.0 reader.
       let compactTag = tag == SectionTag.compactTensorTable || tag == SectionTag.compactGraph
       switch tag {
       case SectionTag.header, SectionTag.metadata, SectionTag.tensorTable, SectionTag.graph, SectionTag.data,
@@ -305,7 +305,8 @@ private struct Parser {
       for _ in 0..<rank { shape.append(Int(try r.varint())) }
       guard shape.allSatisfy({ $0 >= 1 }), let elements = checkedProduct(shape),
             elements <= FormatLimits.maxElementCount else {
-        throw .badShape(tensor: name, shape: shape, reason: "dimensions must be ≥ 1, at most \(FormatLimits.maxElementCount) elements")
+        throw .badShape(tensor: name, shape: shape,
+                        reason: "dimensions must be ≥ 1, at most \(FormatLimits.maxElementCount) elements")
       }
       var scales: [Float] = []
       if dataType == .int8 {

@@ -27,7 +27,8 @@ import Testing
     }
     #expect(read([0x80, 0x00]) == .failure(.badVarint(section: "test", reason: "non-minimal encoding")))
     #expect(read([0xFF, 0xFF, 0xFF, 0xFF, 0x10]) == .failure(.badVarint(section: "test", reason: "more than 32 bits")))
-    #expect(read([0xFF, 0xFF, 0xFF, 0xFF, 0x8F, 0x01]) == .failure(.badVarint(section: "test", reason: "more than 32 bits")))
+    #expect(read([0xFF, 0xFF, 0xFF, 0xFF, 0x8F, 0x01])
+            == .failure(.badVarint(section: "test", reason: "more than 32 bits")))
     #expect(read([0x80]) == .failure(.recordOverrun(section: "test", expected: 1, actual: 0)))
     #expect(read([0xFF, 0xFF, 0xFF, 0xFF, 0x0F]) == .success(UInt32.max))
   }
@@ -76,7 +77,8 @@ import Testing
                                  dataType: .int8)
     let bias = try w.addTensor(name: "conv.bias", shape: [5], values: [0.5, -1, 2, 0, 3], dataType: .float16,
                                packed: true)
-    #expect(throws: FormatError.badShape(tensor: "fc.weight", shape: [3, 5], reason: "an fp32 tensor cannot be packed")) {
+    let fp32Packed = FormatError.badShape(tensor: "fc.weight", shape: [3, 5], reason: "an fp32 tensor cannot be packed")
+    #expect(throws: fp32Packed) {
       try w.addTensor(name: "fc.weight", shape: [3, 5], values: Array(repeating: 1, count: 15), packed: true)
     }
     let fc = try w.addTensor(name: "fc.weight", shape: [3, 5], values: (0..<15).map { Float($0) / 8 })
