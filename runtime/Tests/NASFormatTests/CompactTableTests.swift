@@ -53,6 +53,28 @@ import Testing
     try compact.validate()
   }
 
+  /// A 1.1 reader reads 1.0 files: plain tables stamped 1.0, with an fp32 scale that is no fp16 value (as 1.0
+  /// writers produced), decoded with exactly that scale.
+  @Test func readsVersion10Files() throws {
+    let current = try makeTestWriter(dataType: .int8, encoding: .plain).serialized()
+    var sections = splitSections(current).sections
+    #expect(sections[2].tag == "TTAB")
+    let nameAt = try #require(find(Array("stem.weight".utf8), in: sections[2].payload))
+    let scaleAt = nameAt + 11 + 4 + 4 * 4 + 16  // type/rank/reserved, 4 dims, offset and length
+    let oldScale: Float = 0.012_345_678
+    #expect(Float(Float16(oldScale)) != oldScale)
+    withUnsafeBytes(of: oldScale.bitPattern.littleEndian) {
+      sections[2].payload.replaceSubrange(scaleAt..<(scaleAt + 4), with: $0)
+    }
+    let model = try CompactModelReader.parse(assemble(minor: 0, sections))
+    #expect(model.version == FormatVersion(major: 1, minor: 0))
+    #expect(model.tensors[0].scales[0] == oldScale)
+    let q = model.rawBytes(ofTensor: 0).prefix(27).map { Float(Int8(bitPattern: $0)) }
+    #expect(Array(model.floatValues(ofTensor: 0).prefix(27)) == q.map { $0 * oldScale })
+    let reference = try CompactModelReader.parse(current)
+    #expect(model.graph == reference.graph && model.header == reference.header)
+  }
+
   @Test func namesShareByteNotCharacterPrefixes() throws {
     // "xé" and "xè" share 2 bytes (x, 0xC3): the second suffix alone is not valid UTF-8, the name is.
     let names = ["conv✓a", "conv✓b", "conv", "xé", "xè", "xè.bias.longer", "y"]
