@@ -32,13 +32,17 @@ func concurrentRanges(_ n: Int, threads: Int, _ body: (Range<Int>) -> Void) {
 /// A region is published in one atomic word, `ticket` = generation << 32 | ranges << 16 | next index.
 /// The caller and the helpers claim indices with a compare-exchange that also checks the generation, so a
 /// helper can only claim a range of the region that is running; the caller returns once `pending` (ranges
-/// not yet finished) reaches zero, so `job` stays valid while any claimed range runs. Idle helpers spin
-/// briefly on `ticket`, then sleep on a condition variable; the caller signals it only when one sleeps.
+/// not yet finished) reaches zero, so `job` stays valid while any claimed range runs. Idle helpers poll
+/// `ticket` (spinning, then yielding), then sleep on a condition variable; the caller signals it only when one sleeps.
 final class WorkerPool: @unchecked Sendable {
   /// Ranges per region fit in the 16-bit fields of `ticket`.
   static let maxRanges = 1 << 15
-  /// Loads of `ticket` before an idle helper sleeps (tens of µs: longer than the gap between kernel calls).
-  static let spinLimit = 1 << 14
+  /// An idle helper polls `ticket` `pureSpins` times, then `spinLimit - pureSpins` more times with a
+  /// `sched_yield` each (a few hundred µs on an idle core, more than the gap between kernel calls), then sleeps.
+  /// Yielding lets the caller and other processes have the core on a loaded machine: measured on 2 shared cores
+  /// (load 7), pure spinning made the C36 L20 network slower with 2 threads than with Dispatch, which blocks.
+  static let pureSpins = 256
+  static let spinLimit = 768
 
   static let shared = WorkerPool()
 
@@ -136,7 +140,10 @@ final class WorkerPool: @unchecked Sendable {
         continue
       }
       var spins = 0
-      while ticket.load(ordering: .relaxed) >> 32 == seenGeneration && spins < WorkerPool.spinLimit { spins += 1 }
+      while ticket.load(ordering: .relaxed) >> 32 == seenGeneration && spins < WorkerPool.spinLimit {
+        spins += 1
+        if spins > WorkerPool.pureSpins { sched_yield() }
+      }
       if spins < WorkerPool.spinLimit { continue }
       pthread_mutex_lock(mutex)
       sleepers.wrappingAdd(1, ordering: .sequentiallyConsistent)
