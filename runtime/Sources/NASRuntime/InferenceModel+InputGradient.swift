@@ -66,7 +66,8 @@ extension InferenceModel {
       }
     case let .add(count):
       for id in step.inputs { accumulateInto(gradients[id], dOut, count: count) }
-    case let .concat(channels, planeSize, batch):
+    case let .concat(channels, planeSize, batch, relu):
+      precondition(!relu, "InferenceModel: fused steps exist only in inference plans, backward needs a gradient plan")
       let total = channels.reduce(0, +)
       for n in 0..<batch {
         var offset = 0

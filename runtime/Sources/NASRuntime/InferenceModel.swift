@@ -147,6 +147,7 @@ public final class InferenceModel {
     }
     var program = ops.enumerated().map { ScheduledOp(op: $1, index: $0) }
     var dropped = [Bool](repeating: false, count: ops.count)
+    // Into the readers: every reader a depthwise conv reading the ReLU as its only input.
     for (i, op) in ops.enumerated() {
       guard case .relu = op.kind, op.outputs[0] != model.graph.outputValue else { continue }
       let value = op.outputs[0]
@@ -160,6 +161,30 @@ public final class InferenceModel {
         program[r].op.inputs[0] = op.inputs[0]
         program[r].inputReLU = true
       }
+    }
+    // Into the producer: a conv or concat whose output only this ReLU reads writes max(·, 0) straight into the
+    // ReLU's output value. Readers and producers as rewired above.
+    var producer = [Int](repeating: -1, count: valueCounts.count)
+    var readerCount = [Int](repeating: 0, count: valueCounts.count)
+    for (i, scheduled) in program.enumerated() where !dropped[i] {
+      producer[scheduled.op.outputs[0]] = i
+      for id in Set(scheduled.op.inputs) { readerCount[id] += 1 }
+    }
+    for (i, scheduled) in program.enumerated() where !dropped[i] {
+      guard case .relu = scheduled.op.kind else { continue }
+      let value = scheduled.op.inputs[0], p = producer[value]
+      guard p >= 0, readerCount[value] == 1, value != model.graph.outputValue else { continue }
+      switch program[p].op.kind {
+      case var .conv(a):
+        a.fusedReLU = true
+        program[p].op.kind = .conv(a)
+      case .concat:
+        program[p].outputReLU = true
+      default:
+        continue
+      }
+      program[p].op.outputs[0] = scheduled.op.outputs[0]
+      dropped[i] = true
     }
     return program.enumerated().filter { !dropped[$0.offset] }.map(\.element)
   }
@@ -287,7 +312,7 @@ public final class InferenceModel {
       operation = .add(count: n * valueCounts[output])
     case .concat:
       operation = .concat(channels: op.inputs.map { model.valueShapes[$0]![0] }, planeSize: inShape[1] * inShape[2],
-                          batch: n)
+                          batch: n, relu: scheduled.outputReLU)
     case let .crop(p):
       operation = .crop(planes: n * inShape[0], height: inShape[1], width: inShape[2], top: p.top, left: p.left,
                         outHeight: outShape[1], outWidth: outShape[2])
@@ -387,13 +412,14 @@ public final class InferenceModel {
     case let .add(count):
       addCopy(out, x, values[step.inputs[1]], count: count)
       for id in step.inputs.dropFirst(2) { accumulateInto(out, values[id], count: count) }
-    case let .concat(channels, planeSize, batch):
+    case let .concat(channels, planeSize, batch, relu):
       let total = channels.reduce(0, +)
       for n in 0..<batch {
         var offset = 0
         for (i, id) in step.inputs.enumerated() {
           let block = channels[i] * planeSize
-          (out + (n * total) * planeSize + offset).update(from: values[id] + n * block, count: block)
+          let dst = out + (n * total) * planeSize + offset, src = UnsafePointer(values[id] + n * block)
+          if relu { reluCopy(dst, src, count: block) } else { dst.update(from: src, count: block) }
           offset += block
         }
       }

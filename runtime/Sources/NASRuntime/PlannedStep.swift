@@ -14,17 +14,23 @@ struct PlannedStep {
   var opIndex: Int
 }
 
-/// One graph op as an inference plan runs it: its inputs after plan-time fusion, and whether it applies a
-/// fused-away ReLU to its first input.
+/// One graph op as an inference plan runs it: its inputs and output after plan-time fusion, and the ReLUs
+/// fused into it.
 ///
-/// Fusion (inference plans only; a gradient plan runs the graph as it is): a ReLU whose every reader is a
-/// depthwise conv on the NASKernels path, and which is not the graph output, is dropped; its readers read the
-/// ReLU's input instead and apply max(x, 0) while copying it into their padded scratch (free there).
+/// Fusion (inference plans only; a gradient plan runs the graph as it is) drops a ReLU that is not the graph
+/// output when either
+/// - every reader is a depthwise conv on the NASKernels path: the readers read the ReLU's input instead and
+///   apply max(x, 0) while copying it into their padded scratch (free there), or
+/// - its input is a conv or concat output that only the ReLU reads: that op writes max(·, 0) straight into the
+///   ReLU's output value (a conv through its fused-ReLU flag).
 struct ScheduledOp {
   var op: GraphOp
   /// Index into `model.graph.ops`.
   var index: Int
+  /// A depthwise conv reading max(x, 0).
   var inputReLU = false
+  /// A concat writing max(·, 0).
+  var outputReLU = false
 }
 
 /// The per-kind data of a planned op. Counts include the batch.
@@ -43,8 +49,9 @@ enum PlannedOperation {
                recordsArgmax: Bool)
   case averagePool(fast: PoolGeometry?, window: Window, planes: Int, countIncludePad: Bool)
   case add(count: Int)
-  /// Per-input channel counts; every input has `planeSize` = H·W.
-  case concat(channels: [Int], planeSize: Int, batch: Int)
+  /// Per-input channel counts; every input has `planeSize` = H·W. `relu`: writes max(·, 0) (a fused ReLU,
+  /// inference plans only).
+  case concat(channels: [Int], planeSize: Int, batch: Int, relu: Bool)
   case crop(planes: Int, height: Int, width: Int, top: Int, left: Int, outHeight: Int, outWidth: Int)
   case pad(planes: Int, height: Int, width: Int, top: Int, left: Int, outHeight: Int, outWidth: Int, value: Float)
   case channelAffine(scale: UnsafePointer<Float>, shift: UnsafePointer<Float>, batch: Int, channels: Int,

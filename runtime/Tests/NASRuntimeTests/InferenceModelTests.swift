@@ -122,9 +122,11 @@ import Testing
     }
   }
 
-  /// Which ReLUs fuse: one feeding only depthwise convs (two of them, strides 1 and 2) does; one that also feeds
-  /// an add, or a dense conv, does not. Logits match the Double reference either way.
-  @Test func reluFusesOnlyIntoDepthwiseReaders() throws {
+  /// Which ReLUs fuse: one feeding only depthwise convs (two of them, strides 1 and 2) into those convs; one
+  /// whose input only it reads into that input's producer (a conv's fused ReLU, a concat writing max(·, 0)); one
+  /// feeding an add and a depthwise conv, whose input an add also reads, stays. Logits match the Double
+  /// reference and the unfused gradient plan.
+  @Test func reluFusesIntoDepthwiseReadersOrASoleProducer() throws {
     var rng = TestRNG(seed: 5)
     let header = ModelHeader(inputChannels: 2, inputHeight: 7, inputWidth: 6, classNames: ["a", "b", "c"],
                              mean: [0.5, 0.5], std: [0.5, 0.5])
@@ -135,31 +137,42 @@ import Testing
       return try w.addTensor(name: "t\(tensorCount)", shape: shape, values: rng.floats(shape.reduce(1, *), -0.7, 0.7))
     }
     let dw3 = try t([2, 1, 3, 3]), dw5 = try t([2, 1, 5, 5]), dwd = try t([2, 1, 3, 3]), dense = try t([2, 2, 1, 1])
-    let fc = try t([3, 2]), fcb = try t([3])
-    w.addOp(GraphOp(.relu, inputs: [0], output: 1))                                                   // fused
+    let fc = try t([3, 4]), fcb = try t([3])
+    w.addOp(GraphOp(.relu, inputs: [0], output: 1))                                        // 0: into readers 1, 2
     w.addOp(GraphOp(.conv(ConvAttributes(kernel: 3, padding: 1, groups: 2)), inputs: [1], output: 2, tensors: [dw3]))
     w.addOp(GraphOp(.conv(ConvAttributes(kernel: 5, stride: 2, padding: 2, groups: 2)), inputs: [1], output: 3,
-                    tensors: [dw5]))                                                                  // (2, 4, 3)
-    w.addOp(GraphOp(.relu, inputs: [2], output: 4))                                                   // not: add
+                    tensors: [dw5]))                                                       // (2, 4, 3)
+    w.addOp(GraphOp(.relu, inputs: [2], output: 4))                                        // 3: stays
     w.addOp(GraphOp(.conv(ConvAttributes(kernel: 3, padding: 2, dilation: 2, groups: 2)), inputs: [4], output: 5,
                     tensors: [dwd]))
-    w.addOp(GraphOp(.add, inputs: [4, 5], output: 6))
-    w.addOp(GraphOp(.relu, inputs: [3], output: 7))                                                   // not: dense
+    w.addOp(GraphOp(.add, inputs: [4, 5, 2], output: 6))
+    w.addOp(GraphOp(.relu, inputs: [3], output: 7))                                        // 6: into conv 2
     w.addOp(GraphOp(.conv(ConvAttributes(kernel: 1)), inputs: [7], output: 8, tensors: [dense]))
-    w.addOp(GraphOp(.globalAveragePool, inputs: [6], output: 9))
-    w.addOp(GraphOp(.globalAveragePool, inputs: [8], output: 10))
-    w.addOp(GraphOp(.add, inputs: [9, 10], output: 11))
-    w.addOp(GraphOp(.flatten, inputs: [11], output: 12))
-    w.addOp(GraphOp(.gemm(fusedReLU: false), inputs: [12], output: 13, tensors: [fc, fcb]))
-    w.outputValue = 13
+    w.addOp(GraphOp(.concat, inputs: [5, 2], output: 9))                                   // (4, 7, 6)
+    w.addOp(GraphOp(.relu, inputs: [9], output: 10))                                       // 9: into concat 8
+    w.addOp(GraphOp(.globalAveragePool, inputs: [10], output: 11))                         // (4, 1, 1)
+    w.addOp(GraphOp(.globalAveragePool, inputs: [8], output: 12))
+    w.addOp(GraphOp(.globalAveragePool, inputs: [6], output: 13))
+    w.addOp(GraphOp(.concat, inputs: [12, 13], output: 14))                                // (4, 1, 1)
+    w.addOp(GraphOp(.add, inputs: [11, 14], output: 15))
+    w.addOp(GraphOp(.flatten, inputs: [15], output: 16))
+    w.addOp(GraphOp(.gemm(fusedReLU: false), inputs: [16], output: 17, tensors: [fc, fcb]))
+    w.outputValue = 17
     let model = try w.model()
-    let runner = InferenceModel(model: model)
+    let runner = InferenceModel(model: model), unfused = InferenceModel(model: model)
     let input = rng.floats(runner.inputCount, -2, 2)
     let logits = try runner.logits(input)
-    let reluOps = runner.steps.filter { if case .relu = $0.operation { return true } else { return false } }
-    #expect(reluOps.map(\.opIndex) == [3, 6])
-    #expect(runner.steps.filter { if case .depthwiseConvReLUInput = $0.operation { return true } else { return false } }
-              .map(\.opIndex) == [1, 2])
+    try unfused.prepare(batchSize: 1, forGradient: true)
+    #expect(try unfused.logits(input) == logits)
+    #expect(runner.steps.map(\.opIndex) == [1, 2, 3, 4, 5, 7, 8, 10, 11, 12, 13, 14, 15, 16])
+    for step in runner.steps {
+      switch (step.opIndex, step.operation) {
+      case (1, .depthwiseConvReLUInput(_, _, _, false)), (2, .depthwiseConvReLUInput(_, _, _, true)),
+           (3, .relu), (8, .concat(_, _, _, true)), (13, .concat(_, _, _, false)): break
+      case (1, _), (2, _), (3, _), (8, _), (13, _): Issue.record("op \(step.opIndex): \(step.operation)")
+      default: break
+      }
+    }
     let (ratio, index) = worstRatio(logits, referenceLogits(model, input: input.map(Double.init)), rtol: 1e-4, atol: 1e-5)
     #expect(ratio <= 1, "worst logit \(index)")
   }

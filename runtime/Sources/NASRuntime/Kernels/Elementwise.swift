@@ -1,25 +1,29 @@
+import NASKernels
+
 // Element-wise forward and input-gradient kernels of the executor (ReLU, Add, ChannelAffine), side by side.
-// Flat buffers, SIMD8 bodies with scalar tails.
+// Flat buffers, FloatVector bodies with scalar tails.
 
 /// x[i] = max(x[i], 0) in place.  x: (count,)
 func reluInPlace(_ x: UnsafeMutablePointer<Float>, count: Int) {
+  let v = FloatVector.scalarCount
   var i = 0
-  while i + 8 <= count {
+  while i + v <= count {
     let raw = UnsafeMutableRawPointer(x + i)
-    let v = raw.loadUnaligned(as: SIMD8<Float>.self)
-    raw.storeBytes(of: v.replacing(with: 0, where: v .< 0), as: SIMD8<Float>.self)
-    i += 8
+    let value = raw.loadUnaligned(as: FloatVector.self)
+    raw.storeBytes(of: value.replacing(with: 0, where: value .< 0), as: FloatVector.self)
+    i += v
   }
   while i < count { if x[i] < 0 { x[i] = 0 }; i += 1 }
 }
 
 /// out[i] = max(x[i], 0).  out, x: (count,)
 func reluCopy(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count: Int) {
+  let v = FloatVector.scalarCount
   var i = 0
-  while i + 8 <= count {
-    let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
-    UnsafeMutableRawPointer(out + i).storeBytes(of: v.replacing(with: 0, where: v .< 0), as: SIMD8<Float>.self)
-    i += 8
+  while i + v <= count {
+    let value = UnsafeRawPointer(x + i).loadUnaligned(as: FloatVector.self)
+    UnsafeMutableRawPointer(out + i).storeBytes(of: value.replacing(with: 0, where: value .< 0), as: FloatVector.self)
+    i += v
   }
   while i < count { out[i] = x[i] > 0 ? x[i] : 0; i += 1 }
 }
@@ -37,24 +41,26 @@ func reluMaskInPlace(_ d: UnsafeMutablePointer<Float>, _ out: UnsafePointer<Floa
 
 /// out[i] = a[i] + b[i].
 func addCopy(_ out: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) {
+  let v = FloatVector.scalarCount
   var i = 0
-  while i + 8 <= count {
-    let v = UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self)
-      + UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Float>.self)
-    UnsafeMutableRawPointer(out + i).storeBytes(of: v, as: SIMD8<Float>.self)
-    i += 8
+  while i + v <= count {
+    let sum = UnsafeRawPointer(a + i).loadUnaligned(as: FloatVector.self)
+      + UnsafeRawPointer(b + i).loadUnaligned(as: FloatVector.self)
+    UnsafeMutableRawPointer(out + i).storeBytes(of: sum, as: FloatVector.self)
+    i += v
   }
   while i < count { out[i] = a[i] + b[i]; i += 1 }
 }
 
 /// dst[i] += src[i].
 func accumulateInto(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, count: Int) {
+  let v = FloatVector.scalarCount
   var i = 0
-  while i + 8 <= count {
+  while i + v <= count {
     let raw = UnsafeMutableRawPointer(dst + i)
-    let v = raw.loadUnaligned(as: SIMD8<Float>.self) + UnsafeRawPointer(src + i).loadUnaligned(as: SIMD8<Float>.self)
-    raw.storeBytes(of: v, as: SIMD8<Float>.self)
-    i += 8
+    let sum = raw.loadUnaligned(as: FloatVector.self) + UnsafeRawPointer(src + i).loadUnaligned(as: FloatVector.self)
+    raw.storeBytes(of: sum, as: FloatVector.self)
+    i += v
   }
   while i < count { dst[i] += src[i]; i += 1 }
 }
