@@ -147,76 +147,105 @@ func pointwisePaddedTail(_ out: UnsafeMutablePointer<Float>, ldo: Int, _ w: Unsa
 }
 
 /// Columns column..<n (1…4 of them) of `pointwiseRows` for a row-major w (w[i, p] at i·wRowStride + p), as dot
-/// products along k: the columns of x are gathered into rows of a (4, k) scratch, then each block of 4 rows
-/// keeps 4 × (n − column) vector accumulators over p (the rows of w are contiguous), reduced by halves.
+/// products along k: the columns of x are gathered into rows of a (count, k) scratch, then each block of 4 rows
+/// keeps 4 × count vector accumulators over p (the rows of w are contiguous), reduced by halves.
 /// Each output's operations do not depend on the row blocking, so results do not depend on `threads`.
 @inline(never)
 func pointwiseDotTail(_ out: UnsafeMutablePointer<Float>, ldo: Int, _ w: UnsafePointer<Float>, _ wRowStride: Int,
                       _ x: UnsafePointer<Float>, ldx: Int, bias: UnsafePointer<Float>?, rows: Range<Int>,
                       column: Int, n: Int, k: Int, accumulate: Bool) {
-  typealias V = FloatVector
-  let width = V.scalarCount, count = n - column
-  assert(count >= 1 && count <= 4 && k >= width)
-  let kv = k / width * width
-  let xt = allocateAligned(4 * k)
-  defer { releaseAligned(xt, 4 * k) }
-  xt.update(repeating: 0, count: 4 * k)
-  for j in 0..<count {
-    for p in 0..<k { xt[j * k + p] = x[p * ldx + column + j] }
-  }
-  let x0 = UnsafeRawPointer(xt), x1 = UnsafeRawPointer(xt + k), x2 = UnsafeRawPointer(xt + 2 * k)
-  let x3 = UnsafeRawPointer(xt + 3 * k)
-  // Finishes output (i, column + j) from its accumulator: scalar tail of k, then bias or the old value.
-  @inline(__always) func finish(_ i: Int, _ j: Int, _ a: V) {
-    var sum = horizontalSum(a)
-    let wi = w + i * wRowStride, xj = xt + j * k
-    for p in kv..<k { sum += wi[p] * xj[p] }
-    let o = out + i * ldo + column + j
-    if accumulate {
-      o.pointee += sum
-    } else {
-      o.pointee = (bias?[i] ?? 0) + sum
+  let count = n - column
+  assert(count >= 1 && count <= 4 && k >= FloatVector.scalarCount)
+  // Stack scratch up to 16 KB (k ≤ 1024), the shared cache beyond.
+  @inline(__always) func run(_ xt: UnsafeMutablePointer<Float>) {
+    for j in 0..<count {
+      var src = x + column + j
+      let dst = xt + j * k
+      for p in 0..<k {
+        dst[p] = src.pointee
+        src += ldx
+      }
+    }
+    switch count {
+    case 1: PointwiseDotTail<1>.run(out, ldo, w, wRowStride, xt, bias, rows, column, k, accumulate)
+    case 2: PointwiseDotTail<2>.run(out, ldo, w, wRowStride, xt, bias, rows, column, k, accumulate)
+    case 3: PointwiseDotTail<3>.run(out, ldo, w, wRowStride, xt, bias, rows, column, k, accumulate)
+    default: PointwiseDotTail<4>.run(out, ldo, w, wRowStride, xt, bias, rows, column, k, accumulate)
     }
   }
-  var i = rows.lowerBound
-  while i < rows.upperBound {
-    let height = min(4, rows.upperBound - i)
-    let w0 = UnsafeRawPointer(w + i * wRowStride)
-    let w1 = UnsafeRawPointer(w + (i + min(1, height - 1)) * wRowStride)
-    let w2 = UnsafeRawPointer(w + (i + min(2, height - 1)) * wRowStride)
-    let w3 = UnsafeRawPointer(w + (i + min(3, height - 1)) * wRowStride)
-    var a00 = V(), a01 = V(), a02 = V(), a03 = V(), a10 = V(), a11 = V(), a12 = V(), a13 = V()
-    var a20 = V(), a21 = V(), a22 = V(), a23 = V(), a30 = V(), a31 = V(), a32 = V(), a33 = V()
-    var offset = 0
+  if count * k <= 4096 {
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: count * k) { run($0.baseAddress!) }
+  } else {
+    let xt = allocateAligned(count * k)
+    defer { releaseAligned(xt, count * k) }
+    run(xt)
+  }
+}
+
+/// `pointwiseDotTail` for `count` columns (a compile-time constant: only the live accumulators exist).
+enum PointwiseDotTail<let count: Int> {
+  /// out[i, column + j] (+)= Σ_p w[i, p] · xt[j, p] for i in rows, j < count.  xt: (count, k)
+  @inline(never)
+  static func run(_ out: UnsafeMutablePointer<Float>, _ ldo: Int, _ w: UnsafePointer<Float>, _ wRowStride: Int,
+                  _ xt: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?, _ rows: Range<Int>, _ column: Int,
+                  _ k: Int, _ accumulate: Bool) {
+    typealias V = FloatVector
+    let kv = k / V.scalarCount * V.scalarCount
+    // Rows of xt past `count` are never read: their pointers repeat row 0 and their products are dropped.
+    let x0 = UnsafeRawPointer(xt), x1 = UnsafeRawPointer(xt + (count > 1 ? k : 0))
+    let x2 = UnsafeRawPointer(xt + (count > 2 ? 2 * k : 0)), x3 = UnsafeRawPointer(xt + (count > 3 ? 3 * k : 0))
+    // Finishes output (i, column + j) from its accumulator: scalar tail of k, then bias or the old value.
+    @inline(__always) func finish(_ i: Int, _ j: Int, _ a: V) {
+      var sum = horizontalSum(a)
+      let wi = w + i * wRowStride, xj = xt + j * k
+      for p in kv..<k { sum += wi[p] * xj[p] }
+      let o = out + i * ldo + column + j
+      if accumulate {
+        o.pointee += sum
+      } else {
+        o.pointee = (bias?[i] ?? 0) + sum
+      }
+    }
     let end = kv * MemoryLayout<Float>.stride
-    while offset < end {
-      let b0 = x0.loadUnaligned(fromByteOffset: offset, as: V.self)
-      let b1 = x1.loadUnaligned(fromByteOffset: offset, as: V.self)
-      let b2 = x2.loadUnaligned(fromByteOffset: offset, as: V.self)
-      let b3 = x3.loadUnaligned(fromByteOffset: offset, as: V.self)
-      var v = w0.loadUnaligned(fromByteOffset: offset, as: V.self)
-      a00.addProduct(v, b0); a01.addProduct(v, b1); a02.addProduct(v, b2); a03.addProduct(v, b3)
-      v = w1.loadUnaligned(fromByteOffset: offset, as: V.self)
-      a10.addProduct(v, b0); a11.addProduct(v, b1); a12.addProduct(v, b2); a13.addProduct(v, b3)
-      v = w2.loadUnaligned(fromByteOffset: offset, as: V.self)
-      a20.addProduct(v, b0); a21.addProduct(v, b1); a22.addProduct(v, b2); a23.addProduct(v, b3)
-      v = w3.loadUnaligned(fromByteOffset: offset, as: V.self)
-      a30.addProduct(v, b0); a31.addProduct(v, b1); a32.addProduct(v, b2); a33.addProduct(v, b3)
-      offset += MemoryLayout<V>.size
+    var i = rows.lowerBound
+    while i < rows.upperBound {
+      let height = min(4, rows.upperBound - i)
+      // Rows past `height` repeat the last valid row; their sums are not stored.
+      let w0 = UnsafeRawPointer(w + i * wRowStride)
+      let w1 = UnsafeRawPointer(w + (i + min(1, height - 1)) * wRowStride)
+      let w2 = UnsafeRawPointer(w + (i + min(2, height - 1)) * wRowStride)
+      let w3 = UnsafeRawPointer(w + (i + min(3, height - 1)) * wRowStride)
+      var a00 = V(), a01 = V(), a02 = V(), a03 = V(), a10 = V(), a11 = V(), a12 = V(), a13 = V()
+      var a20 = V(), a21 = V(), a22 = V(), a23 = V(), a30 = V(), a31 = V(), a32 = V(), a33 = V()
+      var offset = 0
+      while offset < end {
+        let b0 = x0.loadUnaligned(fromByteOffset: offset, as: V.self)
+        let b1 = count > 1 ? x1.loadUnaligned(fromByteOffset: offset, as: V.self) : V()
+        let b2 = count > 2 ? x2.loadUnaligned(fromByteOffset: offset, as: V.self) : V()
+        let b3 = count > 3 ? x3.loadUnaligned(fromByteOffset: offset, as: V.self) : V()
+        let v0 = w0.loadUnaligned(fromByteOffset: offset, as: V.self)
+        let v1 = w1.loadUnaligned(fromByteOffset: offset, as: V.self)
+        let v2 = w2.loadUnaligned(fromByteOffset: offset, as: V.self)
+        let v3 = w3.loadUnaligned(fromByteOffset: offset, as: V.self)
+        a00.addProduct(v0, b0); a10.addProduct(v1, b0); a20.addProduct(v2, b0); a30.addProduct(v3, b0)
+        if count > 1 { a01.addProduct(v0, b1); a11.addProduct(v1, b1); a21.addProduct(v2, b1); a31.addProduct(v3, b1) }
+        if count > 2 { a02.addProduct(v0, b2); a12.addProduct(v1, b2); a22.addProduct(v2, b2); a32.addProduct(v3, b2) }
+        if count > 3 { a03.addProduct(v0, b3); a13.addProduct(v1, b3); a23.addProduct(v2, b3); a33.addProduct(v3, b3) }
+        offset &+= MemoryLayout<V>.size
+      }
+      @inline(__always) func finishRow(_ r: Int, _ c0: V, _ c1: V, _ c2: V, _ c3: V) {
+        if r >= height { return }
+        finish(i + r, 0, c0)
+        if count > 1 { finish(i + r, 1, c1) }
+        if count > 2 { finish(i + r, 2, c2) }
+        if count > 3 { finish(i + r, 3, c3) }
+      }
+      finishRow(0, a00, a01, a02, a03)
+      finishRow(1, a10, a11, a12, a13)
+      finishRow(2, a20, a21, a22, a23)
+      finishRow(3, a30, a31, a32, a33)
+      i += height
     }
-    // Rows past `height` repeat the last valid row and are not stored; columns past `count` are zeros.
-    @inline(__always) func finishRow(_ r: Int, _ c0: V, _ c1: V, _ c2: V, _ c3: V) {
-      if r >= height { return }
-      finish(i + r, 0, c0)
-      if count > 1 { finish(i + r, 1, c1) }
-      if count > 2 { finish(i + r, 2, c2) }
-      if count > 3 { finish(i + r, 3, c3) }
-    }
-    finishRow(0, a00, a01, a02, a03)
-    finishRow(1, a10, a11, a12, a13)
-    finishRow(2, a20, a21, a22, a23)
-    finishRow(3, a30, a31, a32, a33)
-    i += height
   }
 }
 
