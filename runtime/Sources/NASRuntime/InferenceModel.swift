@@ -8,10 +8,12 @@ import NASKernels
 /// readers have all run share memory; re-planned only when the batch size changes) and binds every op to its
 /// buffers and kernel geometry; `run()` then executes the op list with no further planning. A gradient plan
 /// (`prepare(batchSize:forGradient: true)`) keeps every activation so that `backward(labels:)` can run the
-/// reverse pass for the input gradient.
+/// reverse pass for the input gradient. An inference plan also fuses ReLUs away (into the depthwise convs that
+/// read them, or into the conv or concat that alone feeds them: `ScheduledOp`); a gradient plan runs every op.
 ///
 /// Kernels: conv with symmetric padding and square stride/dilation goes to NASKernels (im2col + `sgemm`, 1×1 as a
-/// plain GEMM, direct depthwise kernels), square pools with padding ≤ kernel/2 to the NASKernels pools; other
+/// plain GEMM, direct depthwise kernels), square pools with padding ≤ kernel/2 to the NASKernels pools (max pools
+/// record their argmax only in gradient plans); other
 /// geometries the format allows run on the direct kernels in `Kernels/Window.swift`.
 ///
 ///     let runner = try InferenceModel(model: CompactModelReader.map(path: "model.nasb"))
