@@ -57,7 +57,8 @@ build: deps
 
 ## build-runtime: the on-device CLI alone, Swift runtime linked statically (what ships to a board)
 build-runtime: deps
-	cd runtime && swift build $(RELEASE) --product nas-infer --static-swift-stdlib -Xswiftc -use-ld=lld -Xlinker --no-pie -Xlinker --no-export-dynamic -Xlinker --no-eh-frame-hdr
+	cd runtime && swift build $(RELEASE) --product nas-infer --static-swift-stdlib -Xswiftc -use-ld=lld -Xlinker --no-pie -Xlinker --no-export-dynamic -Xlinker --no-eh-frame-hdr \
+	  -Xswiftc -Xfrontend -Xswiftc -function-sections -Xswiftc -Xfrontend -Xswiftc -internalize-at-link
 
 ## demo: search -> train -> export -> infer -> audit on Fashion-MNIST (FRESH=1 starts over; outputs in demo-out/)
 demo: build build-runtime
