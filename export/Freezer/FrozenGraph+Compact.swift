@@ -27,7 +27,6 @@ extension FrozenGraph {
     writer.setMetadata(precision == .int8 && quantizeEnds ? "int8 (stem and classifier too)" : precision.rawValue,
                        forKey: "precision")
     let keepFP32 = precision == .int8 && !quantizeEnds ? firstAndLastLayerTensors : []
-    let biases = biasesFollowingTheirWeight
     for (i, t) in tensors.enumerated() {
       let isWeight = t.shape.count >= 2
       let type: TensorDataType
@@ -36,9 +35,7 @@ extension FrozenGraph {
       case .fp16: type = .float16
       case .int8: type = keepFP32.contains(i) ? .float32 : isWeight ? .int8 : .float16
       }
-      // A reduced-precision bias shares its weight's 64-byte aligned block (fp32 must stay aligned for in-place use).
-      let packed = type != .float32 && biases.contains(i)
-      try writer.addTensor(name: t.name, shape: t.shape, values: t.values, dataType: type, packed: packed)
+      try writer.addTensor(name: t.name, shape: t.shape, values: t.values, dataType: type)
     }
     for node in nodes { writer.addOp(GraphOp(node.kind, inputs: node.inputs, output: node.output, tensors: node.tensors)) }
     writer.outputValue = output
@@ -51,18 +48,6 @@ extension FrozenGraph {
     if let first = nodes.first(where: { $0.inputs.contains(0) && !$0.tensors.isEmpty }) { keep.formUnion(first.tensors) }
     if let last = nodes.last(where: { $0.output == output }) { keep.formUnion(last.tensors) }
     return keep
-  }
-
-  /// Tensor indices of conv / gemm biases stored right after their node's weight (packing candidates).
-  var biasesFollowingTheirWeight: Set<Int> {
-    var found = Set<Int>()
-    for node in nodes where node.tensors.count == 2 && node.tensors[1] == node.tensors[0] + 1 {
-      switch node.kind {
-      case .conv, .gemm: found.insert(node.tensors[1])
-      default: break
-      }
-    }
-    return found
   }
 
   /// The graph stored in a compact file, weights decoded to fp32 (fp16 widened, int8 dequantised), so the

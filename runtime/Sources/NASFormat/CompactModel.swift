@@ -44,7 +44,7 @@ public struct CompactModel: Sendable {
 
   /// Calls `body` with the fp32 values of tensor `index` in place (no copy); nil if the tensor is not fp32.
   ///
-  /// The pointer is 64-byte aligned (fp32 tensors are never packed) and valid only inside `body`.
+  /// The pointer is 64-byte aligned (every tensor is) and valid only inside `body`.
   public func withFloat32Values<R>(ofTensor index: Int,
                                    _ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R? {
     precondition(tensors.indices.contains(index), "tensor index \(index) out of 0..<\(tensors.count)")
@@ -82,7 +82,7 @@ public struct CompactModel: Sendable {
     let shapes = try ModelValidation.inferShapes(header: header, graph: graph, tensors: tensors)
     guard shapes == valueShapes else { throw .badOutput("inferred value shapes changed") }
     for t in tensors {
-      guard t.offset >= 0, t.packed || t.offset % FormatLayout.alignment == 0,
+      guard t.offset >= 0, t.offset % FormatLayout.alignment == 0,
             t.byteLength >= 0, t.offset <= bytes.count - t.byteLength else {
         throw .badOffset(tensor: t.name, offset: t.offset, length: t.byteLength)
       }

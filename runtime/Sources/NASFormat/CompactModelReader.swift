@@ -271,7 +271,7 @@ private struct Parser {
     let section = SectionTag.compactTensorTable
     var r = ByteReader(base: base, start: range.lowerBound, end: range.upperBound, section: section)
     let count = try r.varintCount("tensor count", limit: FormatLimits.maxTensorCount)
-    let minimumRecord = 6  // shared prefix, suffix length, type, rank, flags, one dim
+    let minimumRecord = 5  // shared prefix, suffix length, type, rank, one dim
     guard minimumRecord * count <= r.remaining else {
       throw .recordOverrun(section: section, expected: minimumRecord * count, actual: r.remaining)
     }
@@ -296,8 +296,6 @@ private struct Parser {
         throw .unknownDataType(tensor: name, code: Int(code))
       }
       let rank = Int(try r.u8())
-      let flags = try r.u8()
-      guard flags & ~1 == 0 else { throw .nonZeroReserved(field: "tensor '\(name)' flags \(flags)") }
       guard (1...FormatLimits.maxTensorRank).contains(rank) else {
         throw .badShape(tensor: name, shape: [], reason: "rank \(rank) is not in 1...\(FormatLimits.maxTensorRank)")
       }
@@ -317,21 +315,16 @@ private struct Parser {
         scales.reserveCapacity(channels)
         for _ in 0..<channels { scales.append(try r.f16()) }
       }
-      // Implied placement: packed tensors follow the previous one directly, the others start at a multiple of 64.
+      // Implied placement: each tensor starts at the first multiple of 64 after the previous one's bytes.
       // dataEnd ≤ 2^32 and byteLength < 2^33, so nothing here overflows.
-      let packed = flags & 1 != 0
-      if packed && (index == 0 || dataType == .float32) {
-        throw .badShape(tensor: name, shape: shape,
-                        reason: index == 0 ? "the first tensor cannot be packed" : "an fp32 tensor cannot be packed")
-      }
-      let offset = packed ? dataEnd : alignUp(dataEnd)
+      let offset = alignUp(dataEnd)
       let byteLength = elements * dataType.byteSize
       guard offset + byteLength <= data.upperBound else {
         throw .badOffset(tensor: name, offset: offset, length: byteLength)
       }
       dataEnd = offset + byteLength
       tensors.append(TensorDescriptor(name: name, dataType: dataType, shape: shape, offset: offset,
-                                      byteLength: byteLength, scales: scales, packed: packed))
+                                      byteLength: byteLength, scales: scales))
     }
     try r.finish(allowTrailing: allowTrailing)
     // The DATA payload ends with the last tensor (a newer minor may add bytes after it).
@@ -461,10 +454,10 @@ private struct Parser {
 
   // MARK: Data
 
-  /// Every tensor that is not packed is 64-byte aligned, inside the DATA payload, and no two tensors overlap.
+  /// Every tensor is 64-byte aligned, inside the DATA payload, and no two tensors overlap.
   func checkDataRanges(_ tensors: [TensorDescriptor], data: Range<Int>) throws(FormatError) {
     for t in tensors {
-      guard t.packed || t.offset % FormatLayout.alignment == 0 else {
+      guard t.offset % FormatLayout.alignment == 0 else {
         throw .misaligned(tensor: t.name, offset: t.offset)
       }
       // offset and length are each ≤ 2^32 (checked when read), so the sum cannot overflow.

@@ -34,22 +34,17 @@ public struct CompactModelWriter: Sendable {
 
   /// Encodes `values` (row-major, `shape`) as `dataType` and returns the new tensor's index for `GraphOp.tensors`.
   ///
-  /// With `packed`, the compact encoding stores the tensor right after the previous one's bytes instead of at
-  /// the next multiple of 64 (one aligned block for a conv's int8 weight and fp16 bias); `.plain` ignores it.
+  /// Every tensor is stored at a multiple of 64 bytes (FORMAT.md §5.2), whatever its type and encoding.
   ///
-  /// Throws `.badShape` if the count does not match or an fp32 (or the first) tensor is packed,
+  /// Throws `.badShape` if the count does not match,
   /// `.nonFiniteValue` for NaN/infinity (or fp16 overflow), `.duplicateName` if `name` is taken.
   @discardableResult
-  public mutating func addTensor(name: String, shape: [Int], values: [Float], dataType: TensorDataType = .float32,
-                                 packed: Bool = false) throws(FormatError) -> Int {
+  public mutating func addTensor(name: String, shape: [Int], values: [Float],
+                                 dataType: TensorDataType = .float32) throws(FormatError) -> Int {
     guard !tensors.contains(where: { $0.name == name }) else { throw .duplicateName(field: "tensor name", name: name) }
-    guard !packed || (dataType != .float32 && !tensors.isEmpty) else {
-      throw .badShape(tensor: name, shape: shape,
-                      reason: tensors.isEmpty ? "the first tensor cannot be packed" : "an fp32 tensor cannot be packed")
-    }
     let (bytes, scales) = try TensorEncoding.encode(values, shape: shape, as: dataType, name: name)
     tensors.append(TensorDescriptor(name: name, dataType: dataType, shape: shape, offset: 0,
-                                    byteLength: bytes.count, scales: scales, packed: packed))
+                                    byteLength: bytes.count, scales: scales))
     tensorBytes.append(bytes)
     return tensors.count - 1
   }
@@ -104,8 +99,7 @@ public struct CompactModelWriter: Sendable {
     var placed = tensors
     var dataEnd = dataSectionStart + FormatLayout.sectionHeaderSize
     for i in placed.indices {
-      if !compact { placed[i].packed = false }
-      if !placed[i].packed { dataEnd = alignUp(dataEnd) }
+      dataEnd = alignUp(dataEnd)
       placed[i].offset = dataEnd
       dataEnd += placed[i].byteLength
     }
@@ -213,7 +207,6 @@ public struct CompactModelWriter: Sendable {
       w.varintString(name[shared...])
       w.u8(t.dataType.rawValue)
       w.u8(UInt8(t.shape.count))
-      w.u8(t.packed ? 1 : 0)
       for d in t.shape { w.varint(d) }
       for s in t.scales { w.f16(s) }  // exact: the encoder rounds int8 scales to fp16 values
       previous = name

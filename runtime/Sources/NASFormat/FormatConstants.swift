@@ -4,7 +4,7 @@
 
 /// A format version: readers reject an unknown major; a newer minor is read if every unknown section is skippable.
 ///
-/// 1.1 added the compact tables `TTBV` and `GRPV` (varint records, fp16 int8 scales, packed tensors); a 1.0 reader
+/// 1.1 added the compact tables `TTBV` and `GRPV` (varint records, fp16 int8 scales, implied offsets); a 1.0 reader
 /// rejects a file that uses them as an unknown non-skippable section and reads every other 1.1 file.
 public struct FormatVersion: Equatable, Comparable, Sendable, CustomStringConvertible {
   public var major: Int
@@ -46,7 +46,7 @@ public enum TableEncoding: Sendable, CaseIterable {
   /// `TTAB` + `GRPH` (format 1.0 records): fixed-width fields; a 1.0 reader can read the file.
   case plain
   /// `TTBV` + `GRPV` (format 1.1): varint fields, prefix-compressed names, fp16 int8 scales, implied tensor
-  /// offsets and packed tensors; about a third of the table bytes of `.plain`. 1.0 readers reject such files.
+  /// offsets; about a third of the table bytes of `.plain`. 1.0 readers reject such files.
   case compact
 }
 

@@ -48,13 +48,7 @@ enum ModelValidation {
       throw .limitExceeded(field: "tensor count", value: tensors.count, limit: FormatLimits.maxTensorCount)
     }
     var seen = Set<String>()
-    for (index, t) in tensors.enumerated() {
-      if t.packed {
-        guard index > 0, t.dataType != .float32 else {
-          throw .badShape(tensor: t.name, shape: t.shape,
-                          reason: index == 0 ? "the first tensor cannot be packed" : "an fp32 tensor cannot be packed")
-        }
-      }
+    for t in tensors {
       guard !t.name.isEmpty else { throw .badShape(tensor: t.name, shape: t.shape, reason: "empty tensor name") }
       try checkLength(t.name, field: "tensor name", limit: FormatLimits.maxNameLength)
       guard seen.insert(t.name).inserted else { throw .duplicateName(field: "tensor name", name: t.name) }

@@ -33,25 +33,21 @@ public struct TensorDescriptor: Equatable, Sendable {
   public var dataType: TensorDataType
   /// 1 to 8 dimensions, each ≥ 1; for weights, dimension 0 is the output channel.
   public var shape: [Int]
-  /// Absolute byte offset in the file, inside the DATA section: a multiple of 64 unless `packed`.
+  /// Absolute byte offset in the file, inside the DATA section: a multiple of 64.
   public var offset: Int
   /// `elementCount × dataType.byteSize`.
   public var byteLength: Int
   /// For `.int8`: `shape[0]` finite, non-negative scales; empty otherwise.
   public var scales: [Float]
-  /// Stored right after the previous tensor's bytes, in the same 64-byte aligned block (compact tables only;
-  /// never fp32, never the first tensor). A conv's fp16 bias packed after its int8 weight saves a padding.
-  public var packed: Bool
 
   public init(name: String, dataType: TensorDataType, shape: [Int], offset: Int, byteLength: Int,
-              scales: [Float] = [], packed: Bool = false) {
+              scales: [Float] = []) {
     self.name = name
     self.dataType = dataType
     self.shape = shape
     self.offset = offset
     self.byteLength = byteLength
     self.scales = scales
-    self.packed = packed
   }
 
   /// Product of the dimensions, or nil if it overflows.

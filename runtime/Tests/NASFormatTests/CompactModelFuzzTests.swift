@@ -23,7 +23,6 @@ import Testing
 
   @Test(arguments: TensorDataType.allCases, TableEncoding.allCases)
   func randomCorruptionsNeverCrash(dataType: TensorDataType, encoding: TableEncoding) throws {
-    // fp16 / int8 with compact tables include a packed tensor (stem.bias right after stem.weight).
     let original = try makeTestWriter(dataType: dataType, seed: 11, encoding: encoding).serialized()
     var rng = FuzzRNG(seed: 0xF022 + UInt64(dataType.rawValue) + (encoding == .compact ? 0x100 : 0))
     var outcomes: [String: Int] = [:]

@@ -1,8 +1,8 @@
 import Testing
 @testable import NASFormat
 
-/// Format 1.1 compact tables (`TTBV`, `GRPV`): varints, prefix-compressed names, fp16 scales, implied offsets,
-/// packed tensors. Writer → reader round trips, and each corruption's specific error.
+/// Format 1.1 compact tables (`TTBV`, `GRPV`): varints, prefix-compressed names, fp16 scales, implied 64-byte
+/// aligned offsets. Writer → reader round trips, and each corruption's specific error.
 @Suite struct CompactTableRoundTripTests {
   @Test func varintEncodingAndLimits() throws {
     let values: [Int] = [0, 1, 127, 128, 300, 16_383, 16_384, 1 << 21, 1 << 28, Int(UInt32.max)]
@@ -92,17 +92,13 @@ import Testing
     #expect(find([2, 1, 0xA8], in: payload) != nil)  // shares 2 bytes, 1-byte suffix [0xA8]
   }
 
-  @Test func packedTensorsFollowTheirPredecessor() throws {
+  @Test func impliedOffsetsAreAligned() throws {
+    // A 10-byte int8 weight, a 10-byte fp16 bias and a 60-byte fp32 weight: each starts a 64-byte block.
     var w = CompactModelWriter(header: ModelHeader(inputChannels: 2, inputHeight: 3, inputWidth: 3,
                                                    classNames: ["a", "b", "c"], mean: [0, 0], std: [1, 1]))
     let weight = try w.addTensor(name: "conv.weight", shape: [5, 2, 1, 1], values: (0..<10).map { Float($0) - 4.5 },
                                  dataType: .int8)
-    let bias = try w.addTensor(name: "conv.bias", shape: [5], values: [0.5, -1, 2, 0, 3], dataType: .float16,
-                               packed: true)
-    let fp32Packed = FormatError.badShape(tensor: "fc.weight", shape: [3, 5], reason: "an fp32 tensor cannot be packed")
-    #expect(throws: fp32Packed) {
-      try w.addTensor(name: "fc.weight", shape: [3, 5], values: Array(repeating: 1, count: 15), packed: true)
-    }
+    let bias = try w.addTensor(name: "conv.bias", shape: [5], values: [0.5, -1, 2, 0, 3], dataType: .float16)
     let fc = try w.addTensor(name: "fc.weight", shape: [3, 5], values: (0..<15).map { Float($0) / 8 })
     w.addOp(GraphOp(.conv(ConvAttributes(kernel: 1)), inputs: [0], output: 1, tensors: [weight, bias]))
     w.addOp(GraphOp(.globalAveragePool, inputs: [1], output: 2))
@@ -111,9 +107,8 @@ import Testing
     w.outputValue = 4
     let model = try w.model()
     let (t0, t1, t2) = (model.tensors[0], model.tensors[1], model.tensors[2])
-    #expect(t0.offset % 64 == 0 && !t0.packed)
-    #expect(t1.packed && t1.offset == t0.offset + 10)
-    #expect(t2.offset % 64 == 0 && !t2.packed && t2.offset > t1.offset + t1.byteLength)
+    #expect(t0.offset % 64 == 0 && t1.offset == t0.offset + 64 && t2.offset == t1.offset + 64)
+    #expect(model.bytes.count == t2.offset + 60 + 4 + 24)  // DATA ends with fc.weight; zero padding; END!
     #expect(model.floatValues(ofTensor: 1) == [0.5, -1, 2, 0, 3])
     #expect(model.withFloat32Values(ofTensor: 2) { Array($0) } == (0..<15).map { Float($0) / 8 })
     let decoded = model.floatValues(ofTensor: 0)
@@ -122,15 +117,10 @@ import Testing
     }
     try model.validate()
 
-    w.encoding = .plain  // the 1.0 table has explicit aligned offsets: packing is ignored
+    w.encoding = .plain  // explicit offsets, same layout relative to the DATA payload
     let plain = try w.model()
-    #expect(!plain.tensors[1].packed && plain.tensors[1].offset % 64 == 0)
+    #expect(plain.tensors.map { $0.offset - plain.tensors[0].offset } == [0, 64, 128])
     #expect(plain.floatValues(ofTensor: 1) == model.floatValues(ofTensor: 1))
-
-    var first = CompactModelWriter(header: w.header)
-    #expect(throws: FormatError.badShape(tensor: "b", shape: [1], reason: "the first tensor cannot be packed")) {
-      try first.addTensor(name: "b", shape: [1], values: [1], dataType: .float16, packed: true)
-    }
   }
 }
 
@@ -162,8 +152,7 @@ import Testing
   }
 
   @Test func wellFormedAndLaidOut() throws {
-    #expect(model.tensors[1].packed)  // stem.bias in stem.weight's block
-    #expect(model.tensors[1].offset == model.tensors[0].offset + 216)
+    #expect(model.tensors[1].offset == model.tensors[0].offset + 256)  // stem.bias after stem.weight's 216 bytes
     let sections = splitSections(bytes).sections
     #expect(sections.map(\.tag) == ["HEAD", "META", "TTBV", "GRPV", "DATA", "END!"])
     #expect(sections.map(\.flags) == [0, 1, 0, 0, 0, 0])  // a 1.0 reader must reject, not skip, the tables
@@ -194,7 +183,7 @@ import Testing
 
   @Test func tensorTableCorruptions() throws {
     let nameAt = try #require(find(Array("stem.weight".utf8), in: bytes))
-    let dtypeAt = nameAt + 11, rankAt = nameAt + 12, flagsAt = nameAt + 13, scalesAt = nameAt + 18
+    let dtypeAt = nameAt + 11, rankAt = nameAt + 12, dimsAt = nameAt + 13, scalesAt = nameAt + 17
     let biasAt = try #require(find(Array("bias".utf8), in: bytes))  // stem.bias: shared 5, suffix "bias"
     #expect(bytes[biasAt - 2] == 5 && bytes[biasAt - 1] == 4)
     func patched(_ at: Int, _ values: [UInt8]) -> [UInt8] {
@@ -205,34 +194,29 @@ import Testing
     }
     expectError(.unknownDataType(tensor: "stem.weight", code: 7), patched(dtypeAt, [7]))
     expectError(.badShape(tensor: "stem.weight", shape: [], reason: "rank 0 is not in 1...8"), patched(rankAt, [0]))
-    expectError(.nonZeroReserved(field: "tensor 'stem.weight' flags 2"), patched(flagsAt, [2]))
-    expectError(.badShape(tensor: "stem.weight", shape: [8, 3, 3, 3], reason: "the first tensor cannot be packed"),
-                patched(flagsAt, [1]))
+    #expect(Array(bytes[dimsAt..<scalesAt]) == [8, 3, 3, 3])
     expectError(.badShape(tensor: "#1", shape: [], reason: "name shares 12 bytes with a 11-byte previous name"),
                 patched(biasAt - 2, [12]))
     expectError(.badShape(tensor: "stem.weight", shape: [8, 3, 3, 3], reason: "int8 scale[0] is inf"),
                 patched(scalesAt, [0x00, 0x7C]))
     expectError(.badShape(tensor: "stem.weight", shape: [8, 3, 3, 3], reason: "int8 scale[1] is -1.0"),
                 patched(scalesAt + 2, [0x00, 0xBC]))
-    // stem.bias (int8, packed) re-typed as fp32, its 8 scales removed: fp32 cannot be packed.
-    #expect(bytes[biasAt + 4] == 2 && bytes[biasAt + 6] == 1)
-    expectError(.badShape(tensor: "stem.bias", shape: [8], reason: "an fp32 tensor cannot be packed"),
-                editing("TTBV") { p in
-                  let at = find(Array("bias".utf8), in: p)! + 4
-                  p[at] = 0
-                  p.removeSubrange((at + 4)..<(at + 4 + 16))
-                })
+    // A file from the short-lived packed-tensor writer had a flags byte after the rank, 0 for the first tensor
+    // (which could not be packed): read as a dimension, that 0 rejects the file at its first record.
+    expectError(.badShape(tensor: "stem.weight", shape: [0, 8, 3, 3],
+                          reason: "dimensions must be ≥ 1, at most \(FormatLimits.maxElementCount) elements"),
+                editing("TTBV") { p in p.insert(0, at: find(Array("stem.weight".utf8), in: p)! + 13) })
     // A dimension that makes the tensor run past DATA.
     expectError(.badOffset(tensor: "stem.weight", offset: model.tensors[0].offset, length: 8 * 3 * 3 * 127),
-                patched(rankAt + 4, [127]))
+                patched(dimsAt + 2, [127]))
 
     // Varints: non-minimal and over-long dimensions.
     expectError(.badVarint(section: "TTBV", reason: "non-minimal encoding"), editing("TTBV") { p in
-      let at = find(Array("stem.weight".utf8), in: p)! + 14
+      let at = find(Array("stem.weight".utf8), in: p)! + 13
       p.replaceSubrange(at..<(at + 1), with: [0x88, 0x00])
     })
     expectError(.badVarint(section: "TTBV", reason: "more than 32 bits"), editing("TTBV") { p in
-      let at = find(Array("stem.weight".utf8), in: p)! + 14
+      let at = find(Array("stem.weight".utf8), in: p)! + 13
       p.replaceSubrange(at..<(at + 1), with: [0x88, 0x80, 0x80, 0x80, 0x80, 0x00])
     })
     // Leftover bytes after the last record, in a file of this reader's minor and of a newer one.
@@ -241,7 +225,7 @@ import Testing
     var newer = splitSections(trailing).sections
     #expect((try? CompactModelReader.parse(assemble(minor: 2, newer))) != nil)
     newer[2].payload[0] = 0x7F  // 127 tensors announced, far fewer bytes
-    expectError(.recordOverrun(section: "TTBV", expected: 6 * 127, actual: newer[2].payload.count - 1), assemble(newer))
+    expectError(.recordOverrun(section: "TTBV", expected: 5 * 127, actual: newer[2].payload.count - 1), assemble(newer))
   }
 
   @Test func dataMustEndWithTheLastTensor() throws {

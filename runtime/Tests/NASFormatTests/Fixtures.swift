@@ -30,7 +30,7 @@ struct TestRNG {
 ///
 /// stem conv(3→8, 3×3, pad 1, bias, fused ReLU) → FactorizedReduce (ReLU, conv 1×1 s2 on x and on crop(x),
 /// concat) → max pool 3/1/1 + avg pool 3/1/1 → add → channel affine → channel shuffle(2) → pad → grouped dilated
-/// conv → GAP → flatten → gemm → 5 logits. With fp16 / int8, stem.bias is packed right after stem.weight.
+/// conv → GAP → flatten → gemm → 5 logits.
 /// `encoding` picks the 1.1 compact tables (default) or the 1.0 `TTAB` / `GRPH` layout.
 func makeTestWriter(dataType: TensorDataType = .float32, seed: UInt64 = 1,
                     encoding: TableEncoding = .compact) throws(FormatError) -> CompactModelWriter {
@@ -43,9 +43,7 @@ func makeTestWriter(dataType: TensorDataType = .float32, seed: UInt64 = 1,
   w.setMetadata("nas-format tests", forKey: "producer")
   w.setMetadata("{\"normal\":[[\"sep_conv_3x3\",0]],\"reduce_concat\":[2,3]}", forKey: "genotype")
   let stemW = try w.addTensor(name: "stem.weight", shape: [8, 3, 3, 3], values: rng.floats(216), dataType: dataType)
-  // Packed (same aligned block as stem.weight) when the compact tables are written and the type allows it.
-  let stemB = try w.addTensor(name: "stem.bias", shape: [8], values: rng.floats(8), dataType: dataType,
-                              packed: dataType != .float32)
+  let stemB = try w.addTensor(name: "stem.bias", shape: [8], values: rng.floats(8), dataType: dataType)
   let fr1 = try w.addTensor(name: "reduce.conv1.weight", shape: [4, 8, 1, 1], values: rng.floats(32), dataType: dataType)
   let fr2 = try w.addTensor(name: "reduce.conv2.weight", shape: [4, 8, 1, 1], values: rng.floats(32), dataType: dataType)
   let scale = try w.addTensor(name: "bn.scale", shape: [8], values: rng.floats(8, 0.5, 1.5), dataType: .float32)
