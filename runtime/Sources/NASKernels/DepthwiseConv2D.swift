@@ -83,10 +83,14 @@ func depthwiseConv2dForwardFlat(_ out: UnsafeMutablePointer<Float>, _ x: UnsafeP
           let c = plane % g.inChannels
           let w = io.weight + c * plan.taps, b = io.bias?[c] ?? 0
           let src = UnsafePointer(padded + slot * padCount), dst = flat + slot * flatCount
-          switch plan.taps {
-          case 9: depthwiseFlatCorrelate(dst, src, offsets, w, taps: 9, bias: b, vectors: plan.vectors)
-          case 25: depthwiseFlatCorrelate(dst, src, offsets, w, taps: 25, bias: b, vectors: plan.vectors)
-          default: depthwiseFlatCorrelate(dst, src, offsets, w, taps: plan.taps, bias: b, vectors: plan.vectors)
+          if plan.rowVectors > 0 {
+            depthwiseAlignedCorrelate(dst, src, offsets, w, plan, bias: b)
+          } else {
+            switch plan.taps {
+            case 9: depthwiseFlatCorrelate(dst, src, offsets, w, taps: 9, bias: b, vectors: plan.vectors)
+            case 25: depthwiseFlatCorrelate(dst, src, offsets, w, taps: 25, bias: b, vectors: plan.vectors)
+            default: depthwiseFlatCorrelate(dst, src, offsets, w, taps: plan.taps, bias: b, vectors: plan.vectors)
+            }
           }
           if plane > range.lowerBound {
             plan.copyOut(io.out + (plane - 1) * plan.outputPlane, flat + (1 - slot) * flatCount)
@@ -110,6 +114,10 @@ struct FlatWindowPlan {
   let height: Int, width: Int, padding: Int, outHeight: Int, outWidth: Int
   let kernelHeight: Int, kernelWidth: Int, dilation: Int, stride: Int
   let pitch: Int
+  /// Stride 1 with a square 3×3 or 5×5 kernel, dilation ≤ 2, and rows that round up to 1 or 2 whole vectors
+  /// for at most 1/8 more positions: pitch = rowVectors · V, so that a tap row ki shifts the flat plane by whole
+  /// vectors and the loads of different taps coincide (`depthwiseAlignedBlock`). 0 otherwise.
+  let rowVectors: Int
   /// Floats per phase plane (stride 2).
   let phaseSize: Int
   /// FloatVectors covering flat output positions 0 ..< (OH − 1)·pitch + OW.
@@ -130,7 +138,15 @@ struct FlatWindowPlan {
     if stride == 1 {
       // The widest read reaches padded column (OW − 1) + (kw − 1)·d ≤ W + 2p − 1: past the row's own W + p
       // floats it lands in the next row's first p (zero) floats.
-      pitch = max(width + padding, 1)
+      let natural = max(width + padding, 1), aligned = (natural + v - 1) / v * v
+      if kernelHeight == kernelWidth && (kernelHeight == 3 || kernelHeight == 5) && dilation <= 2
+          && aligned <= 2 * v && (aligned - natural) * 8 <= natural {
+        pitch = aligned
+        rowVectors = aligned / v
+      } else {
+        pitch = natural
+        rowVectors = 0
+      }
       phaseSize = 0
       vectors = ((outHeight - 1) * pitch + outWidth + v - 1) / v
       paddedCount = max(vectors * v + (kernelHeight - 1) * dilation * pitch + (kernelWidth - 1) * dilation,
@@ -138,6 +154,7 @@ struct FlatWindowPlan {
     } else {
       // Valid reads stay inside their phase row: column (OW − 1) + ⌊(kw − 1)·d / 2⌋ ≤ pitch − 1.
       pitch = (width + 2 * padding + 1) / 2
+      rowVectors = 0
       phaseSize = (height + 2 * padding + 1) / 2 * pitch
       vectors = ((outHeight - 1) * pitch + outWidth + v - 1) / v
       paddedCount = 3 * phaseSize + max(phaseSize, vectors * v + (kernelHeight - 1) * dilation / 2 * pitch
@@ -301,8 +318,16 @@ func depthwiseFlatCorrelate(_ flat: UnsafeMutablePointer<Float>, _ src: UnsafePo
     depthwiseFlatBlock(flat, src, offsets, w, taps: taps, bias: bias, first: start, count: 8)
     start += 8
   }
+  depthwiseFlatRemainder(flat, src, offsets, w, taps: taps, bias: bias, first: start, count: vectors - start)
+}
+
+/// Vectors first ..< first + count (count < 8) of `depthwiseFlatCorrelate` as one block.
+@inline(__always)
+func depthwiseFlatRemainder(_ flat: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>,
+                            _ offsets: UnsafePointer<Int>, _ w: UnsafePointer<Float>, taps: Int, bias: Float,
+                            first start: Int, count: Int) {
   // A constant count per call, so each block keeps only the accumulators it uses.
-  switch vectors - start {
+  switch count {
   case 1: depthwiseFlatBlock(flat, src, offsets, w, taps: taps, bias: bias, first: start, count: 1)
   case 2: depthwiseFlatBlock(flat, src, offsets, w, taps: taps, bias: bias, first: start, count: 2)
   case 3: depthwiseFlatBlock(flat, src, offsets, w, taps: taps, bias: bias, first: start, count: 3)
@@ -312,6 +337,66 @@ func depthwiseFlatCorrelate(_ flat: UnsafeMutablePointer<Float>, _ src: UnsafePo
   case 7: depthwiseFlatBlock(flat, src, offsets, w, taps: taps, bias: bias, first: start, count: 7)
   default: break
   }
+}
+
+/// `depthwiseFlatCorrelate` for a plan with `rowVectors` > 0: blocks of 8 vectors by `depthwiseAlignedBlock`
+/// (constant kernel, dilation and row width per call), the 1–7 left by the generic block.
+func depthwiseAlignedCorrelate(_ flat: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>,
+                               _ offsets: UnsafePointer<Int>, _ w: UnsafePointer<Float>, _ plan: FlatWindowPlan,
+                               bias: Float) {
+  let vectors = plan.vectors
+  var start = 0
+  while start + 8 <= vectors {
+    switch (plan.kernelHeight, plan.dilation, plan.rowVectors) {
+    case (3, 1, 1): depthwiseAlignedBlock(flat, src, w, kernel: 3, dilation: 1, rowVectors: 1, bias: bias, first: start)
+    case (3, 1, 2): depthwiseAlignedBlock(flat, src, w, kernel: 3, dilation: 1, rowVectors: 2, bias: bias, first: start)
+    case (3, 2, 1): depthwiseAlignedBlock(flat, src, w, kernel: 3, dilation: 2, rowVectors: 1, bias: bias, first: start)
+    case (3, 2, 2): depthwiseAlignedBlock(flat, src, w, kernel: 3, dilation: 2, rowVectors: 2, bias: bias, first: start)
+    case (5, 1, 1): depthwiseAlignedBlock(flat, src, w, kernel: 5, dilation: 1, rowVectors: 1, bias: bias, first: start)
+    case (5, 1, 2): depthwiseAlignedBlock(flat, src, w, kernel: 5, dilation: 1, rowVectors: 2, bias: bias, first: start)
+    case (5, 2, 1): depthwiseAlignedBlock(flat, src, w, kernel: 5, dilation: 2, rowVectors: 1, bias: bias, first: start)
+    case (5, 2, 2): depthwiseAlignedBlock(flat, src, w, kernel: 5, dilation: 2, rowVectors: 2, bias: bias, first: start)
+    default: preconditionFailure("depthwiseAlignedCorrelate: unplanned geometry")
+    }
+    start += 8
+  }
+  depthwiseFlatRemainder(flat, src, offsets, w, taps: plan.taps, bias: bias, first: start,
+                         count: vectors - start)
+}
+
+/// Vectors first ..< first + 8 of the flat correlation with pitch = rowVectors · V: tap (ki, kj) reads
+/// src[f + (ki·d·rowVectors)·V + kj·d], so for one kj the k tap rows read only 8 + (k − 1)·d·rowVectors
+/// distinct vectors (not 8k): with k, d and rowVectors constants the compiler loads each once.
+@inline(__always)
+func depthwiseAlignedBlock(_ flat: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
+                           kernel k: Int, dilation d: Int, rowVectors m: Int, bias: Float, first: Int) {
+  let v = FloatVector.scalarCount
+  let step = v * MemoryLayout<Float>.stride
+  let base = src + first * v
+  var a0 = FloatVector(repeating: bias), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0
+  for kj in 0..<k {
+    for ki in 0..<k {
+      let wv = FloatVector(repeating: w[ki * k + kj])
+      let p = UnsafeRawPointer(base + ki * d * m * v + kj * d)
+      a0.addProduct(wv, p.loadUnaligned(as: FloatVector.self))
+      a1.addProduct(wv, p.loadUnaligned(fromByteOffset: step, as: FloatVector.self))
+      a2.addProduct(wv, p.loadUnaligned(fromByteOffset: 2 * step, as: FloatVector.self))
+      a3.addProduct(wv, p.loadUnaligned(fromByteOffset: 3 * step, as: FloatVector.self))
+      a4.addProduct(wv, p.loadUnaligned(fromByteOffset: 4 * step, as: FloatVector.self))
+      a5.addProduct(wv, p.loadUnaligned(fromByteOffset: 5 * step, as: FloatVector.self))
+      a6.addProduct(wv, p.loadUnaligned(fromByteOffset: 6 * step, as: FloatVector.self))
+      a7.addProduct(wv, p.loadUnaligned(fromByteOffset: 7 * step, as: FloatVector.self))
+    }
+  }
+  let out = UnsafeMutableRawPointer(flat + first * v)
+  out.storeBytes(of: a0, as: FloatVector.self)
+  out.storeBytes(of: a1, toByteOffset: step, as: FloatVector.self)
+  out.storeBytes(of: a2, toByteOffset: 2 * step, as: FloatVector.self)
+  out.storeBytes(of: a3, toByteOffset: 3 * step, as: FloatVector.self)
+  out.storeBytes(of: a4, toByteOffset: 4 * step, as: FloatVector.self)
+  out.storeBytes(of: a5, toByteOffset: 5 * step, as: FloatVector.self)
+  out.storeBytes(of: a6, toByteOffset: 6 * step, as: FloatVector.self)
+  out.storeBytes(of: a7, toByteOffset: 7 * step, as: FloatVector.self)
 }
 
 /// Vectors first ..< first + count (1 ≤ count ≤ 8, a constant after inlining) of `depthwiseFlatCorrelate`.

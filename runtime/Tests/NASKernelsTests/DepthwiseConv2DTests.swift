@@ -51,6 +51,20 @@ private let depthwiseSweep: [ConvCase] = [
   ConvCase(batch: 1, inChannels: 2, height: 4, width: 3, outChannels: 2, kernel: 3, stride: 2, padding: 1,
            groups: 2),
   ConvCase(batch: 3, inChannels: 7, height: 9, width: 9, outChannels: 7, kernel: 3, padding: 1, groups: 7),
+  // Rows that round up to whole vectors (the aligned-row blocks, then the generic remainder): W + p of 15/16
+  // (one 16-float row), 29–31 (two), 3×3, 5×5, dilation 2; 7 + 1 = 8 is one SIMD8 row.
+  ConvCase(batch: 1, inChannels: 3, height: 14, width: 14, outChannels: 3, kernel: 3, padding: 1, groups: 3),
+  ConvCase(batch: 1, inChannels: 2, height: 14, width: 14, outChannels: 2, kernel: 5, padding: 2, groups: 2),
+  ConvCase(batch: 1, inChannels: 2, height: 13, width: 14, outChannels: 2, kernel: 3, padding: 2, dilation: 2,
+           groups: 2),
+  ConvCase(batch: 2, inChannels: 2, height: 28, width: 28, outChannels: 2, kernel: 3, padding: 1, groups: 2),
+  ConvCase(batch: 1, inChannels: 2, height: 12, width: 28, outChannels: 2, kernel: 5, padding: 2, groups: 2,
+           bias: false),
+  ConvCase(batch: 1, inChannels: 2, height: 9, width: 29, outChannels: 2, kernel: 3, padding: 2, dilation: 2,
+           groups: 2),
+  ConvCase(batch: 1, inChannels: 3, height: 11, width: 15, outChannels: 3, kernel: 3, padding: 1, groups: 3),
+  ConvCase(batch: 1, inChannels: 2, height: 10, width: 13, outChannels: 2, kernel: 5, padding: 2, dilation: 2,
+           groups: 2),
 ]
 
 @Suite struct DepthwiseConv2DTests {
