@@ -84,7 +84,7 @@ func pointwiseRows(_ out: UnsafeMutablePointer<Float>, ldo: Int, _ w: UnsafePoin
   // columns when that is possible and harmless, else it goes through a zero-padded copy.
   let dotTail = vectorEnd < n && n - vectorEnd <= 4 && wColumnStride == 1 && k >= width
   let overlapTail = !dotTail && vectorEnd < n && n >= width && !accumulate
-  let tile = pointwiseTileFunction(wRowStride: wRowStride, wColumnStride: wColumnStride)
+  let layout = pointwiseLayout(wRowStride: wRowStride, wColumnStride: wColumnStride)
   var r = rows.lowerBound
   while r < rows.upperBound {
     let height = min(PointwiseTile.rows, rows.upperBound - r)
@@ -92,15 +92,16 @@ func pointwiseRows(_ out: UnsafeMutablePointer<Float>, ldo: Int, _ w: UnsafePoin
     let b = accumulate ? nil : bias.map { $0 + r }
     var c = 0
     while c < stripEnd {
-      tile(o + c, ldo, wr, wRowStride, wColumnStride, x + c, ldx, b, k, accumulate, height, true)
+      pointwiseTile(layout, o + c, ldo, wr, wRowStride, wColumnStride, x + c, ldx, b, k, accumulate, height, true)
       c += PointwiseTile.columns
     }
     while c < vectorEnd {
-      tile(o + c, ldo, wr, wRowStride, wColumnStride, x + c, ldx, b, k, accumulate, height, false)
+      pointwiseTile(layout, o + c, ldo, wr, wRowStride, wColumnStride, x + c, ldx, b, k, accumulate, height, false)
       c += width
     }
     if overlapTail {
-      tile(o + n - width, ldo, wr, wRowStride, wColumnStride, x + n - width, ldx, b, k, accumulate, height, false)
+      pointwiseTile(layout, o + n - width, ldo, wr, wRowStride, wColumnStride, x + n - width, ldx, b, k,
+                    accumulate, height, false)
     }
     r += height
   }
@@ -128,11 +129,11 @@ func pointwisePaddedTail(_ out: UnsafeMutablePointer<Float>, ldo: Int, _ w: Unsa
   }
   xTail.update(repeating: 0, count: k * width)
   for p in 0..<k { (xTail + p * width).update(from: x + p * ldx + column, count: valid) }
-  let tile = pointwiseTileFunction(wRowStride: wRowStride, wColumnStride: wColumnStride)
+  let layout = pointwiseLayout(wRowStride: wRowStride, wColumnStride: wColumnStride)
   var r = rows.lowerBound
   while r < rows.upperBound {
     let height = min(PointwiseTile.rows, rows.upperBound - r)
-    tile(outTail, width, w + r * wRowStride, wRowStride, wColumnStride, xTail, width,
+    pointwiseTile(layout, outTail, width, w + r * wRowStride, wRowStride, wColumnStride, xTail, width,
          accumulate ? nil : bias.map { $0 + r }, k, false, height, false)
     for i in 0..<height {
       let dst = out + (r + i) * ldo + column, src = outTail + i * width
@@ -262,19 +263,23 @@ func horizontalSum(_ v: FloatVector) -> Float {
   return h2[0] + h2[1]
 }
 
-/// The arguments of one register tile (see `PointwiseKernel.tile`), then its row count (1…rows) and whether
-/// it is a full strip (`PointwiseTile.vectors` vectors) or one vector.
-typealias PointwiseTileFunction = (_ out: UnsafeMutablePointer<Float>, _ ldo: Int, _ w: UnsafePointer<Float>,
-                                   _ wRowStride: Int, _ wColumnStride: Int, _ x: UnsafePointer<Float>, _ ldx: Int,
-                                   _ bias: UnsafePointer<Float>?, _ k: Int, _ accumulate: Bool, _ rows: Int,
-                                   _ full: Bool) -> Void
+/// The weight layout code of `PointwiseTiles` for these strides: 0 when the column stride is 1 (w row-major,
+/// the forward conv), 1 when the row stride is 1 (w read transposed, the input gradient), else 2.
+func pointwiseLayout(wRowStride: Int, wColumnStride: Int) -> Int {
+  wColumnStride == 1 ? 0 : wRowStride == 1 ? 1 : 2
+}
 
-/// The tile dispatcher for a weight layout: constant column stride 1 (w row-major, the forward conv), constant
-/// row stride 1 (w read transposed, the input gradient), or both strides variable.
-func pointwiseTileFunction(wRowStride: Int, wColumnStride: Int) -> PointwiseTileFunction {
-  if wColumnStride == 1 { return PointwiseTiles<0>.tile }
-  if wRowStride == 1 { return PointwiseTiles<1>.tile }
-  return PointwiseTiles<2>.tile
+/// Runs one register tile (see `PointwiseKernel.tile`) of `rows` (1…PointwiseTile.rows) rows, a full strip
+/// (`PointwiseTile.vectors` vectors) or one vector, for weight layout `layout` (see `pointwiseLayout`).
+@inline(__always)
+func pointwiseTile(_ layout: Int, _ out: UnsafeMutablePointer<Float>, _ ldo: Int, _ w: UnsafePointer<Float>,
+                   _ wRowStride: Int, _ wColumnStride: Int, _ x: UnsafePointer<Float>, _ ldx: Int,
+                   _ bias: UnsafePointer<Float>?, _ k: Int, _ accumulate: Bool, _ rows: Int, _ full: Bool) {
+  switch layout {
+  case 0: PointwiseTiles<0>.tile(out, ldo, w, wRowStride, 1, x, ldx, bias, k, accumulate, rows, full)
+  case 1: PointwiseTiles<1>.tile(out, ldo, w, 1, wColumnStride, x, ldx, bias, k, accumulate, rows, full)
+  default: PointwiseTiles<2>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, accumulate, rows, full)
+  }
 }
 
 /// Register tiles for one weight layout (`layout` 0: w[i, p] at i·rowStride + p; 1: at i + p·columnStride;
