@@ -31,11 +31,12 @@ func convBenchmarkCases() -> [BenchmarkCase] {
         cases.append(BenchmarkCase(name: name, shape: spec.shape, threads: threads, flops: flops) { repeats in
           spec.time(pass, repeats: repeats, threads: threads, policy: .automatic)
         })
-        // Dense convs run GEMMs: the same conv with the Swift kernel only is the peer of the engine's choice.
+        // Dense convs run GEMMs: the same conv with OpenBLAS for every product is the peer of the engine's
+        // choice (all Swift kernels in AVX-512 builds, mixed by size in AVX2 builds; see `EngineGemm`).
         if spec.groups == 1 {
-          cases.append(BenchmarkCase(name: "conv-swiftgemm/\(pass)/\(spec.label)/\(spec.sizeLabel)/t\(threads)",
+          cases.append(BenchmarkCase(name: "conv-openblas/\(pass)/\(spec.label)/\(spec.sizeLabel)/t\(threads)",
                                      shape: spec.shape, threads: threads, flops: flops, peerOf: name) { repeats in
-            spec.time(pass, repeats: repeats, threads: threads, policy: .swift)
+            spec.time(pass, repeats: repeats, threads: threads, policy: .openBLAS)
           })
         }
       }

@@ -12,19 +12,24 @@ func searchStepBenchmarkCases() -> [BenchmarkCase] {
   var cases: [BenchmarkCase] = []
   for threads in [1, 2] {
     for kind in ["weight", "arch"] {
-      cases.append(BenchmarkCase(
-        name: "search/pc-darts/\(kind)-step", shape: "C16 L8 K4 n64 1x28x28 k10", threads: threads, flops: 0
-      ) { repeats in
-        EngineThreads.set(threads)
-        let (stage, batch) = makePCDARTSStep()
-        var step = 0
-        return measure(repeats: repeats, warmups: 1, prepare: { () -> ForwardContext in
-          step += 1
-          return ForwardContext(training: true, seed: UInt64(step))
-        }, run: { context in
-          _ = kind == "weight" ? stage.weightStep(batch, context) : stage.architectureStep(batch, context)
+      // The engine's GEMM choice (`.automatic`) against OpenBLAS for every product, in the same run.
+      for (suffix, policy) in [("", EngineGemm.Policy.automatic), ("-openblas", .openBLAS)] {
+        cases.append(BenchmarkCase(
+          name: "search/pc-darts/\(kind)-step\(suffix)", shape: "C16 L8 K4 n64 1x28x28 k10", threads: threads, flops: 0
+        ) { repeats in
+          EngineThreads.set(threads)
+          EngineGemm.policy = policy
+          defer { EngineGemm.policy = .automatic }
+          let (stage, batch) = makePCDARTSStep()
+          var step = 0
+          return measure(repeats: repeats, warmups: 1, prepare: { () -> ForwardContext in
+            step += 1
+            return ForwardContext(training: true, seed: UInt64(step))
+          }, run: { context in
+            _ = kind == "weight" ? stage.weightStep(batch, context) : stage.architectureStep(batch, context)
+          })
         })
-      })
+      }
     }
   }
   return cases

@@ -27,7 +27,7 @@ func engineSgemm(_ c: UnsafeMutablePointer<Float>, ldc: Int,
 /// conv-shaped M 16 N 784 K 16: 58 / 73, M 32 N 196 K 32: 66 / 84, M 64 N 49 K 64: 58 / 86,
 /// M 48 N 1024 K 27 (stem): 89 / 92; weight-gradient M 16 N 16 K 784: 50 / 68.
 /// OpenBLAS 0.3.21 is 5–30 % faster single-threaded up to ~256³ on this machine (PLATFORM.md saw it slow at
-/// small sizes on another VM; here it is not). Whole convs agree (nas-bench `conv/*` vs `conv-swiftgemm/*`,
+/// small sizes on another VM; here it is not). Whole convs agree (nas-bench `conv/*` vs the Swift-only policy,
 /// batch 64, one thread): 1×1 convs with 32–64 channels and 1×1 stride-2 convs run 1.1–1.6× faster with
 /// OpenBLAS per image, the stems about the same. (1×1 convs with ≤ 16 channels use no GEMM at all: see
 /// `NASKernels.pointwiseProduct`.) Conv GEMMs run one per image on one thread (the batch is the
@@ -51,10 +51,21 @@ public enum EngineGemm {
   /// Products of at most this many flops (2·m·n·k) go to OpenBLAS under `.automatic`: ≈ 2·320³.
   public static let openBLASMaximumFlops = 2 * 320 * 320 * 320
 
-  /// True when OpenBLAS runs this product (a function of the sizes and the policy only).
-  public static func usesOpenBLAS(m: Int, n: Int, k: Int) -> Bool {
+  /// True when OpenBLAS runs this product (a function of the sizes, the transposes and the policy only).
+  ///
+  /// AVX-512 builds (`NAS_AVX512`): products with neither operand transposed (the conv forwards) and more than
+  /// 16 rows (output channels) run the Swift SIMD16 kernels, which read W and X in place. nas-bench, batch 64,
+  /// one thread, same run, against OpenBLAS for every product: forward 1×1 convs with 32–64 channels and both
+  /// stems took 0.45–0.65× the time; with 4 or 16 channels 1.2–1.9× (a 16-row product fills half an 8×3-vector
+  /// tile pass). Transposed products (input and weight gradients) keep the size rule: with them on Swift, the
+  /// backward passes of the stem and stride-2 1×1 convs were 1.1–1.9× slower.
+  public static func usesOpenBLAS(m: Int, n: Int, k: Int, transposed: Bool = true) -> Bool {
     switch policy {
-    case .automatic: return 2 * m * n * k <= openBLASMaximumFlops
+    case .automatic:
+      #if NAS_AVX512
+      if !transposed && m > 16 { return false }
+      #endif
+      return 2 * m * n * k <= openBLASMaximumFlops
     case .swift: return false
     case .openBLAS: return true
     }
@@ -67,7 +78,7 @@ public enum EngineGemm {
   /// Runs one GEMM with the implementation `usesOpenBLAS` picks.
   public static func run(_ call: GemmCall) {
     if call.m == 0 || call.n == 0 { return }
-    if usesOpenBLAS(m: call.m, n: call.n, k: call.k) {
+    if usesOpenBLAS(m: call.m, n: call.n, k: call.k, transposed: call.transposeA || call.transposeB) {
       _ = openBLASSingleThreaded
       cblas_sgemm(CblasRowMajor, call.transposeA ? CblasTrans : CblasNoTrans,
                   call.transposeB ? CblasTrans : CblasNoTrans, Int32(call.m), Int32(call.n), Int32(call.k),
