@@ -4,8 +4,9 @@ extension Tensor {
   /// 2-D convolution (cross-correlation, as in PyTorch) of an NCHW batch.
   ///
   /// Output size per spatial axis: ⌊(H + 2·padding − dilation·(k − 1) − 1) / stride⌋ + 1.
-  /// Routing: depthwise convs (groups == Cin == Cout) run direct SIMD8 kernels; a 1×1 stride-1 unpadded conv is
-  /// one GEMM per image with no im2col; everything else is im2col + GEMM per image and group. Forward and
+  /// Routing: depthwise convs (groups == Cin == Cout) run direct `FloatVector` (SIMD8, or SIMD16 under
+  /// AVX-512) kernels; a 1×1 stride-1 unpadded conv is one GEMM per image with no im2col; everything else is
+  /// im2col + GEMM per image and group. Forward and
   /// d(input) come from the runtime's `NASKernels` (the same code the on-device runtime runs); d(weight) and
   /// d(bias) are computed here. The batch is split over `EngineThreads.count` workers; results are
   /// bit-identical for any thread count.
