@@ -85,7 +85,9 @@ public struct Conv2DGeometry: Equatable, Sendable, CustomStringConvertible {
   }
 }
 
-/// out = conv2d(x, weight) + bias.
+/// out = conv2d(x, weight) + bias, or with `residual` out = residual + (conv2d(x, weight) + bias): a conv and the
+/// add that follows it, in one pass over out. On the direct product path (`forwardUsesDirectProduct`) each element
+/// is the residual plus exactly the conv's value, so the fused pair rounds like the two ops apart.
 ///
 /// `gemm` replaces the Swift `sgemm` for the dense (non-depthwise) products when given; it must be
 /// deterministic and thread-count independent, as `sgemm` is.
@@ -95,23 +97,29 @@ public struct Conv2DGeometry: Equatable, Sendable, CustomStringConvertible {
 ///   - x: (N, Cin, H, W)
 ///   - weight: (Cout, Cin/groups, kh, kw)
 ///   - bias: (Cout) or nil
+///   - residual: (N, Cout, OH, OW) or nil; it may be `out` itself. Not for depthwise convs.
 public func conv2dForward(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
                           _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
-                          _ g: Conv2DGeometry, threads: Int = 1, gemm: GemmFunction? = nil) {
+                          _ g: Conv2DGeometry, residual: UnsafePointer<Float>? = nil, threads: Int = 1,
+                          gemm: GemmFunction? = nil) {
   if g.batch == 0 { return }
+  precondition(residual == nil || !g.isDepthwise, "conv2dForward: no residual for a depthwise conv")
   if g.isDepthwise {
     depthwiseConv2dForward(out, x, weight, bias, g, threads: threads)
     return
   }
   let perImageThreads = g.batch >= threads ? 1 : threads
   let scratchCount = g.isPointwise ? 0 : g.gemmK * g.gemmN
-  let io = ConvPointers(out: out, x: UnsafeMutablePointer(mutating: x), weight: weight, bias: bias)
+  let io = ConvPointers(out: out, x: UnsafeMutablePointer(mutating: x), weight: weight, bias: bias,
+                        residual: residual)
   concurrentRanges(g.batch, threads: threads) { images in
     let col = scratchCount == 0 ? io.out : allocateAligned(scratchCount)
     defer { if scratchCount > 0 { releaseAligned(col, scratchCount) } }
     for n in images {
-      conv2dForwardImage(io.out + n * g.outChannels * g.gemmN, UnsafePointer(io.x) + n * g.inChannels * g.height * g.width,
-                         io.weight, io.bias, g, col: col, threads: perImageThreads, gemm: gemm)
+      let image = n * g.outChannels * g.gemmN
+      conv2dForwardImage(io.out + image, UnsafePointer(io.x) + n * g.inChannels * g.height * g.width,
+                         io.weight, io.bias, g, residual: io.residual.map { $0 + image }, col: col,
+                         threads: perImageThreads, gemm: gemm)
     }
   }
 }
@@ -144,23 +152,35 @@ public func conv2dBackwardData(_ dInput: UnsafeMutablePointer<Float>, _ dOut: Un
   }
 }
 
-/// One image of `conv2dForward`.  out: (Cout, OH, OW), x: (Cin, H, W), col: (K, OH·OW) scratch.
+/// One image of `conv2dForward`.  out: (Cout, OH, OW), x: (Cin, H, W), residual: (Cout, OH, OW) or nil,
+/// col: (K, OH·OW) scratch.
 func conv2dForwardImage(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
                         _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
-                        _ g: Conv2DGeometry, col: UnsafeMutablePointer<Float>, threads: Int,
-                        gemm: GemmFunction?) {
+                        _ g: Conv2DGeometry, residual: UnsafePointer<Float>? = nil, col: UnsafeMutablePointer<Float>,
+                        threads: Int, gemm: GemmFunction?) {
   let m = g.gemmM, k = g.gemmK, n = g.gemmN
   let direct = usesDirectProduct(g, gemm: gemm, reduction: k, m: m, n: n, k: k)
   if g.isPointwise && direct {
     pointwiseProduct(out, ldo: n, weight, wRowStride: k, wColumnStride: 1, x, ldx: n, bias: bias, m: m, n: n,
-                     k: k, accumulate: false, threads: threads)
+                     k: k, accumulate: false, residual: residual, threads: threads)
     return
   }
   let inGroup = g.inChannels / g.groups * g.height * g.width
-  if let bias, !direct {
-    for co in 0..<g.outChannels { (out + co * n).update(repeating: bias[co], count: n) }
+  if !direct {
+    // The GEMM accumulates onto residual + bias (a different rounding order from the direct path's).
+    if let residual, residual != UnsafePointer(out) { out.update(from: residual, count: g.outChannels * n) }
+    if let bias {
+      for co in 0..<g.outChannels {
+        let row = out + co * n
+        if residual != nil {
+          for j in 0..<n { row[j] += bias[co] }
+        } else {
+          row.update(repeating: bias[co], count: n)
+        }
+      }
+    }
   }
-  let beta: Float = bias == nil ? 0 : 1
+  let beta: Float = bias == nil && residual == nil ? 0 : 1
   for group in 0..<g.groups {
     let outGroup = out + group * m * n
     let weightGroup = weight + group * m * k
@@ -174,11 +194,20 @@ func conv2dForwardImage(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<F
     }
     if direct {
       pointwiseProduct(outGroup, ldo: n, weightGroup, wRowStride: k, wColumnStride: 1, b, ldx: n,
-                       bias: bias.map { $0 + group * m }, m: m, n: n, k: k, accumulate: false, threads: threads)
+                       bias: bias.map { $0 + group * m }, m: m, n: n, k: k, accumulate: false,
+                       residual: residual.map { $0 + group * m * n }, threads: threads)
     } else {
       runGemm(gemm, GemmCall(c: outGroup, ldc: n, a: weightGroup, lda: k, transposeA: false, b: b, ldb: n,
                              transposeB: false, m: m, n: n, k: k, alpha: 1, beta: beta, threads: threads))
     }
+  }
+}
+
+extension Conv2DGeometry {
+  /// True when `conv2dForward` without an imposed GEMM runs this (non-depthwise) conv's products on the direct
+  /// kernel, where a `residual` adds to exactly the conv's value.
+  public var forwardUsesDirectProduct: Bool {
+    !isDepthwise && usesDirectProduct(self, gemm: nil, reduction: gemmK, m: gemmM, n: gemmN, k: gemmK)
   }
 }
 
@@ -239,4 +268,6 @@ struct ConvPointers: @unchecked Sendable {
   let x: UnsafeMutablePointer<Float>
   let weight: UnsafePointer<Float>
   let bias: UnsafePointer<Float>?
+  /// The residual of a fused conv + add, or the addend of a direct product.
+  var residual: UnsafePointer<Float>? = nil
 }

@@ -353,7 +353,7 @@ func gemmMicroKernel(_ c: UnsafeMutablePointer<Float>, ldc: Int,
 /// Stores (or adds into) 2 FloatVectors of consecutive floats of one row of C.
 @inline(__always)
 func storeRow(_ row: UnsafeMutablePointer<Float>, _ v0: FloatVector, _ v1: FloatVector, _ overwrite: Bool) {
-  storeVectors(row, v0, v1, v1, 2, overwrite)
+  storeVectors(row, UnsafePointer(row), v0, v1, v1, 2, !overwrite)
 }
 
 @inline(__always)

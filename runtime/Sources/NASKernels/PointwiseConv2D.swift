@@ -44,38 +44,46 @@ func pointwiseProductFits(m: Int, n: Int, k: Int) -> Bool {
   k * n < 1 << 18 || m <= 128
 }
 
-/// out (m, n) = bias + w · x, or with `accumulate` out += w · x, where w[i, p] = w[i·wRowStride + p·wColumnStride]
-/// (so a transposed weight needs no copy). Rows of out are split over `threads` workers (from ~1M multiply-adds);
-/// each element is computed by the same operations whatever the split, so results do not depend on `threads`.
+/// out (m, n) = bias + w · x, or with `accumulate` out += w · x, or with `residual` out = residual + (bias + w · x),
+/// where w[i, p] = w[i·wRowStride + p·wColumnStride] (so a transposed weight needs no copy). Rows of out are split
+/// over `threads` workers (from ~1M multiply-adds); each element is computed by the same operations whatever the
+/// split, so results do not depend on `threads`. With `residual` each element is the residual plus exactly the
+/// value the plain product computes (a conv followed by an add, fused, rounds like the two apart).
 ///
 /// - Parameters:
 ///   - out: (m, n), row stride `ldo`
 ///   - x: (k, n), row stride `ldx`
 ///   - bias: (m) or nil; ignored with `accumulate`
+///   - residual: (m, n) with row stride `ldo`, or nil; it may be `out` itself; ignored with `accumulate`
 func pointwiseProduct(_ out: UnsafeMutablePointer<Float>, ldo: Int, _ w: UnsafePointer<Float>, wRowStride: Int,
                       wColumnStride: Int, _ x: UnsafePointer<Float>, ldx: Int, bias: UnsafePointer<Float>?,
-                      m: Int, n: Int, k: Int, accumulate: Bool, threads: Int = 1) {
+                      m: Int, n: Int, k: Int, accumulate: Bool, residual: UnsafePointer<Float>? = nil,
+                      threads: Int = 1) {
   assert(m >= 0 && n >= 0 && k >= 0 && ldo >= n && ldx >= n)
   if m == 0 || n == 0 { return }
+  // Accumulating is adding the old out (and no bias): one path for both.
+  let addend = accumulate ? UnsafePointer(out) : residual, bias = accumulate ? nil : bias
   let blocks = (m + PointwiseTile.rows - 1) / PointwiseTile.rows
   let workers = m * n * k < 1 << 20 ? 1 : min(threads, blocks)
   if workers <= 1 {
-    pointwiseRows(out, ldo: ldo, w, wRowStride, wColumnStride, x, ldx: ldx, bias: bias, rows: 0..<m, n: n, k: k,
-                  accumulate: accumulate)
+    pointwiseRows(out, ldo: ldo, w, wRowStride, wColumnStride, x, ldx: ldx, bias: bias, addend: addend, rows: 0..<m,
+                  n: n, k: k)
     return
   }
-  let io = ConvPointers(out: out, x: UnsafeMutablePointer(mutating: x), weight: w, bias: bias)
+  let io = ConvPointers(out: out, x: UnsafeMutablePointer(mutating: x), weight: w, bias: bias, residual: addend)
   concurrentRanges(blocks, threads: workers) { range in
     let rows = (range.lowerBound * PointwiseTile.rows)..<min(m, range.upperBound * PointwiseTile.rows)
     pointwiseRows(io.out, ldo: ldo, io.weight, wRowStride, wColumnStride, UnsafePointer(io.x), ldx: ldx,
-                  bias: io.bias, rows: rows, n: n, k: k, accumulate: accumulate)
+                  bias: io.bias, addend: io.residual, rows: rows, n: n, k: k)
   }
 }
 
-/// Rows `rows` of `pointwiseProduct`, on the calling thread.
+/// Rows `rows` of `pointwiseProduct`, on the calling thread: out = bias + w · x, or with `addend`
+/// out = addend + (bias + w · x) (addend (m, n) with row stride `ldo`, possibly out itself).
 func pointwiseRows(_ out: UnsafeMutablePointer<Float>, ldo: Int, _ w: UnsafePointer<Float>, _ wRowStride: Int,
                    _ wColumnStride: Int, _ x: UnsafePointer<Float>, ldx: Int, bias: UnsafePointer<Float>?,
-                   rows: Range<Int>, n: Int, k: Int, accumulate: Bool) {
+                   addend: UnsafePointer<Float>?, rows: Range<Int>, n: Int, k: Int) {
+  let accumulate = addend != nil
   let width = FloatVector.scalarCount
   let stripEnd = n / PointwiseTile.columns * PointwiseTile.columns
   let vectorEnd = n / width * width
@@ -89,38 +97,40 @@ func pointwiseRows(_ out: UnsafeMutablePointer<Float>, ldo: Int, _ w: UnsafePoin
   while r < rows.upperBound {
     let height = min(PointwiseTile.rows, rows.upperBound - r)
     let o = out + r * ldo, wr = w + r * wRowStride
-    let b = accumulate ? nil : bias.map { $0 + r }
+    let b = bias.map { $0 + r }, a = addend.map { $0 + r * ldo }
     var c = 0
     while c < stripEnd {
-      pointwiseTile(layout, o + c, ldo, wr, wRowStride, wColumnStride, x + c, ldx, b, k, accumulate, height, true)
+      pointwiseTile(layout, o + c, ldo, wr, wRowStride, wColumnStride, x + c, ldx, b, k, a.map { $0 + c }, height,
+                    true)
       c += PointwiseTile.columns
     }
     while c < vectorEnd {
-      pointwiseTile(layout, o + c, ldo, wr, wRowStride, wColumnStride, x + c, ldx, b, k, accumulate, height, false)
+      pointwiseTile(layout, o + c, ldo, wr, wRowStride, wColumnStride, x + c, ldx, b, k, a.map { $0 + c }, height,
+                    false)
       c += width
     }
     if overlapTail {
-      pointwiseTile(layout, o + n - width, ldo, wr, wRowStride, wColumnStride, x + n - width, ldx, b, k,
-                    accumulate, height, false)
+      pointwiseTile(layout, o + n - width, ldo, wr, wRowStride, wColumnStride, x + n - width, ldx, b, k, nil,
+                    height, false)
     }
     r += height
   }
   if vectorEnd == n || overlapTail { return }
   if dotTail {
-    pointwiseDotTail(out, ldo: ldo, w, wRowStride, x, ldx: ldx, bias: bias, rows: rows, column: vectorEnd, n: n,
-                     k: k, accumulate: accumulate)
+    pointwiseDotTail(out, ldo: ldo, w, wRowStride, x, ldx: ldx, bias: bias, addend: addend, rows: rows,
+                     column: vectorEnd, n: n, k: k)
     return
   }
-  pointwisePaddedTail(out, ldo: ldo, w, wRowStride, wColumnStride, x, ldx: ldx, bias: bias, rows: rows,
-                      column: vectorEnd, n: n, k: k, accumulate: accumulate)
+  pointwisePaddedTail(out, ldo: ldo, w, wRowStride, wColumnStride, x, ldx: ldx, bias: bias, addend: addend,
+                      rows: rows, column: vectorEnd, n: n, k: k)
 }
 
 /// Columns column..<n (fewer than one vector) of `pointwiseRows` through a zero-padded (k, width) copy of x.
 @inline(never)
 func pointwisePaddedTail(_ out: UnsafeMutablePointer<Float>, ldo: Int, _ w: UnsafePointer<Float>,
                          _ wRowStride: Int, _ wColumnStride: Int, _ x: UnsafePointer<Float>, ldx: Int,
-                         bias: UnsafePointer<Float>?, rows: Range<Int>, column: Int, n: Int, k: Int,
-                         accumulate: Bool) {
+                         bias: UnsafePointer<Float>?, addend: UnsafePointer<Float>?, rows: Range<Int>,
+                         column: Int, n: Int, k: Int) {
   let width = FloatVector.scalarCount, valid = n - column
   let xTail = allocateAligned(k * width), outTail = allocateAligned(PointwiseTile.rows * width)
   defer {
@@ -134,11 +144,12 @@ func pointwisePaddedTail(_ out: UnsafeMutablePointer<Float>, ldo: Int, _ w: Unsa
   while r < rows.upperBound {
     let height = min(PointwiseTile.rows, rows.upperBound - r)
     pointwiseTile(layout, outTail, width, w + r * wRowStride, wRowStride, wColumnStride, xTail, width,
-         accumulate ? nil : bias.map { $0 + r }, k, false, height, false)
+                  bias.map { $0 + r }, k, nil, height, false)
     for i in 0..<height {
       let dst = out + (r + i) * ldo + column, src = outTail + i * width
-      if accumulate {
-        for j in 0..<valid { dst[j] += src[j] }
+      if let addend {
+        let a = addend + (r + i) * ldo + column
+        for j in 0..<valid { dst[j] = a[j] + src[j] }
       } else {
         for j in 0..<valid { dst[j] = src[j] }
       }
@@ -153,8 +164,8 @@ func pointwisePaddedTail(_ out: UnsafeMutablePointer<Float>, ldo: Int, _ w: Unsa
 /// Each output's operations do not depend on the row blocking, so results do not depend on `threads`.
 @inline(never)
 func pointwiseDotTail(_ out: UnsafeMutablePointer<Float>, ldo: Int, _ w: UnsafePointer<Float>, _ wRowStride: Int,
-                      _ x: UnsafePointer<Float>, ldx: Int, bias: UnsafePointer<Float>?, rows: Range<Int>,
-                      column: Int, n: Int, k: Int, accumulate: Bool) {
+                      _ x: UnsafePointer<Float>, ldx: Int, bias: UnsafePointer<Float>?,
+                      addend: UnsafePointer<Float>?, rows: Range<Int>, column: Int, n: Int, k: Int) {
   let count = n - column
   assert(count >= 1 && count <= 4 && k >= FloatVector.scalarCount)
   // Stack scratch up to 16 KB (k ≤ 1024), the shared cache beyond.
@@ -168,10 +179,10 @@ func pointwiseDotTail(_ out: UnsafeMutablePointer<Float>, ldo: Int, _ w: UnsafeP
       }
     }
     switch count {
-    case 1: PointwiseDotTail<1>.run(out, ldo, w, wRowStride, xt, bias, rows, column, k, accumulate)
-    case 2: PointwiseDotTail<2>.run(out, ldo, w, wRowStride, xt, bias, rows, column, k, accumulate)
-    case 3: PointwiseDotTail<3>.run(out, ldo, w, wRowStride, xt, bias, rows, column, k, accumulate)
-    default: PointwiseDotTail<4>.run(out, ldo, w, wRowStride, xt, bias, rows, column, k, accumulate)
+    case 1: PointwiseDotTail<1>.run(out, ldo, w, wRowStride, xt, bias, addend, rows, column, k)
+    case 2: PointwiseDotTail<2>.run(out, ldo, w, wRowStride, xt, bias, addend, rows, column, k)
+    case 3: PointwiseDotTail<3>.run(out, ldo, w, wRowStride, xt, bias, addend, rows, column, k)
+    default: PointwiseDotTail<4>.run(out, ldo, w, wRowStride, xt, bias, addend, rows, column, k)
     }
   }
   if count * k <= 4096 {
@@ -185,26 +196,27 @@ func pointwiseDotTail(_ out: UnsafeMutablePointer<Float>, ldo: Int, _ w: UnsafeP
 
 /// `pointwiseDotTail` for `count` columns (a compile-time constant: only the live accumulators exist).
 enum PointwiseDotTail<let count: Int> {
-  /// out[i, column + j] (+)= Σ_p w[i, p] · xt[j, p] for i in rows, j < count.  xt: (count, k)
+  /// out[i, column + j] = [addend[i, column + j] +] (bias[i] +) Σ_p w[i, p] · xt[j, p] for i in rows, j < count.
+  /// xt: (count, k)
   @inline(never)
   static func run(_ out: UnsafeMutablePointer<Float>, _ ldo: Int, _ w: UnsafePointer<Float>, _ wRowStride: Int,
-                  _ xt: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?, _ rows: Range<Int>, _ column: Int,
-                  _ k: Int, _ accumulate: Bool) {
+                  _ xt: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?, _ addend: UnsafePointer<Float>?,
+                  _ rows: Range<Int>, _ column: Int, _ k: Int) {
     typealias V = FloatVector
     let kv = k / V.scalarCount * V.scalarCount
     // Rows of xt past `count` are never read: their pointers repeat row 0 and their products are dropped.
     let x0 = UnsafeRawPointer(xt), x1 = UnsafeRawPointer(xt + (count > 1 ? k : 0))
     let x2 = UnsafeRawPointer(xt + (count > 2 ? 2 * k : 0)), x3 = UnsafeRawPointer(xt + (count > 3 ? 3 * k : 0))
-    // Finishes output (i, column + j) from its accumulator: scalar tail of k, then bias or the old value.
+    // Finishes output (i, column + j) from its accumulator: scalar tail of k, then bias, then the addend.
     @inline(__always) func finish(_ i: Int, _ j: Int, _ a: V) {
       var sum = horizontalSum(a)
       let wi = w + i * wRowStride, xj = xt + j * k
       for p in kv..<k { sum += wi[p] * xj[p] }
-      let o = out + i * ldo + column + j
-      if accumulate {
-        o.pointee += sum
+      let o = i * ldo + column + j
+      if let addend {
+        out[o] = addend[o] + (bias.map { $0[i] + sum } ?? sum)
       } else {
-        o.pointee = (bias?[i] ?? 0) + sum
+        out[o] = (bias?[i] ?? 0) + sum
       }
     }
     let end = kv * MemoryLayout<Float>.stride
@@ -274,11 +286,12 @@ func pointwiseLayout(wRowStride: Int, wColumnStride: Int) -> Int {
 @inline(__always)
 func pointwiseTile(_ layout: Int, _ out: UnsafeMutablePointer<Float>, _ ldo: Int, _ w: UnsafePointer<Float>,
                    _ wRowStride: Int, _ wColumnStride: Int, _ x: UnsafePointer<Float>, _ ldx: Int,
-                   _ bias: UnsafePointer<Float>?, _ k: Int, _ accumulate: Bool, _ rows: Int, _ full: Bool) {
+                   _ bias: UnsafePointer<Float>?, _ k: Int, _ addend: UnsafePointer<Float>?, _ rows: Int,
+                   _ full: Bool) {
   switch layout {
-  case 0: PointwiseTiles<0>.tile(out, ldo, w, wRowStride, 1, x, ldx, bias, k, accumulate, rows, full)
-  case 1: PointwiseTiles<1>.tile(out, ldo, w, 1, wColumnStride, x, ldx, bias, k, accumulate, rows, full)
-  default: PointwiseTiles<2>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, accumulate, rows, full)
+  case 0: PointwiseTiles<0>.tile(out, ldo, w, wRowStride, 1, x, ldx, bias, k, addend, rows, full)
+  case 1: PointwiseTiles<1>.tile(out, ldo, w, 1, wColumnStride, x, ldx, bias, k, addend, rows, full)
+  default: PointwiseTiles<2>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend, rows, full)
   }
 }
 
@@ -288,45 +301,45 @@ enum PointwiseTiles<let layout: Int> {
   /// Runs the `PointwiseKernel` specialisation for `rows` (1…PointwiseTile.rows) and the strip width.
   static func tile(_ out: UnsafeMutablePointer<Float>, _ ldo: Int, _ w: UnsafePointer<Float>, _ wRowStride: Int,
                    _ wColumnStride: Int, _ x: UnsafePointer<Float>, _ ldx: Int, _ bias: UnsafePointer<Float>?,
-                   _ k: Int, _ accumulate: Bool, _ rows: Int, _ full: Bool) {
+                   _ k: Int, _ addend: UnsafePointer<Float>?, _ rows: Int, _ full: Bool) {
     #if NAS_AVX512
     if full {
       switch rows {
-      case 8: PointwiseKernel<8, 3, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, accumulate)
-      case 7: PointwiseKernel<7, 3, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, accumulate)
-      case 6: PointwiseKernel<6, 3, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, accumulate)
-      case 5: PointwiseKernel<5, 3, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, accumulate)
-      case 4: PointwiseKernel<4, 3, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, accumulate)
-      case 3: PointwiseKernel<3, 3, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, accumulate)
-      case 2: PointwiseKernel<2, 3, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, accumulate)
-      default: PointwiseKernel<1, 3, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, accumulate)
+      case 8: PointwiseKernel<8, 3, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend)
+      case 7: PointwiseKernel<7, 3, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend)
+      case 6: PointwiseKernel<6, 3, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend)
+      case 5: PointwiseKernel<5, 3, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend)
+      case 4: PointwiseKernel<4, 3, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend)
+      case 3: PointwiseKernel<3, 3, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend)
+      case 2: PointwiseKernel<2, 3, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend)
+      default: PointwiseKernel<1, 3, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend)
       }
     } else {
       switch rows {
-      case 8: PointwiseKernel<8, 1, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, accumulate)
-      case 7: PointwiseKernel<7, 1, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, accumulate)
-      case 6: PointwiseKernel<6, 1, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, accumulate)
-      case 5: PointwiseKernel<5, 1, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, accumulate)
-      case 4: PointwiseKernel<4, 1, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, accumulate)
-      case 3: PointwiseKernel<3, 1, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, accumulate)
-      case 2: PointwiseKernel<2, 1, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, accumulate)
-      default: PointwiseKernel<1, 1, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, accumulate)
+      case 8: PointwiseKernel<8, 1, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend)
+      case 7: PointwiseKernel<7, 1, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend)
+      case 6: PointwiseKernel<6, 1, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend)
+      case 5: PointwiseKernel<5, 1, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend)
+      case 4: PointwiseKernel<4, 1, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend)
+      case 3: PointwiseKernel<3, 1, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend)
+      case 2: PointwiseKernel<2, 1, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend)
+      default: PointwiseKernel<1, 1, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend)
       }
     }
     #else
     if full {
       switch rows {
-      case 4: PointwiseKernel<4, 2, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, accumulate)
-      case 3: PointwiseKernel<3, 2, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, accumulate)
-      case 2: PointwiseKernel<2, 2, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, accumulate)
-      default: PointwiseKernel<1, 2, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, accumulate)
+      case 4: PointwiseKernel<4, 2, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend)
+      case 3: PointwiseKernel<3, 2, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend)
+      case 2: PointwiseKernel<2, 2, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend)
+      default: PointwiseKernel<1, 2, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend)
       }
     } else {
       switch rows {
-      case 4: PointwiseKernel<4, 1, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, accumulate)
-      case 3: PointwiseKernel<3, 1, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, accumulate)
-      case 2: PointwiseKernel<2, 1, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, accumulate)
-      default: PointwiseKernel<1, 1, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, accumulate)
+      case 4: PointwiseKernel<4, 1, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend)
+      case 3: PointwiseKernel<3, 1, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend)
+      case 2: PointwiseKernel<2, 1, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend)
+      default: PointwiseKernel<1, 1, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend)
       }
     }
     #endif
@@ -336,15 +349,16 @@ enum PointwiseTiles<let layout: Int> {
 /// One register tile, specialised per row count (≤ 8), vector count (≤ 3) and weight layout: the guards on
 /// `rows` and `vectors` below fold away, so only the live accumulators exist.
 enum PointwiseKernel<let rows: Int, let vectors: Int, let layout: Int> {
-  /// out[0..<rows, 0..<vectors·width] = bias + w[0..<rows, :] · x[:, 0..<vectors·width], or += w · x.
+  /// out[0..<rows, 0..<vectors·width] = bias + w[0..<rows, :] · x[:, 0..<vectors·width], or with `addend`
+  /// (same row stride `ldo`, possibly out) addend + (bias + w · x).
   @inline(never)
   static func tile(_ out: UnsafeMutablePointer<Float>, _ ldo: Int, _ w: UnsafePointer<Float>, _ wRowStride: Int,
                    _ wColumnStride: Int, _ x: UnsafePointer<Float>, _ ldx: Int, _ bias: UnsafePointer<Float>?,
-                   _ k: Int, _ accumulate: Bool) {
+                   _ k: Int, _ addend: UnsafePointer<Float>?) {
     typealias V = FloatVector
     let vb = MemoryLayout<V>.size
     @inline(__always) func initial(_ i: Int) -> V {
-      if !accumulate, i < rows, let bias { return V(repeating: bias[i]) }
+      if i < rows, let bias { return V(repeating: bias[i]) }
       return V()
     }
     var a00 = initial(0), a01 = a00, a02 = a00
@@ -418,29 +432,31 @@ enum PointwiseKernel<let rows: Int, let vectors: Int, let layout: Int> {
       q &+= columnStride  // wrapping: no overflow check in the loop (q < k · columnStride by construction)
       xp += xStep
     }
-    let store = !accumulate
-    storeVectors(out, a00, a01, a02, vectors, store)
-    if rows > 1 { storeVectors(out + ldo, a10, a11, a12, vectors, store) }
-    if rows > 2 { storeVectors(out + 2 * ldo, a20, a21, a22, vectors, store) }
-    if rows > 3 { storeVectors(out + 3 * ldo, a30, a31, a32, vectors, store) }
-    if rows > 4 { storeVectors(out + 4 * ldo, a40, a41, a42, vectors, store) }
-    if rows > 5 { storeVectors(out + 5 * ldo, a50, a51, a52, vectors, store) }
-    if rows > 6 { storeVectors(out + 6 * ldo, a60, a61, a62, vectors, store) }
-    if rows > 7 { storeVectors(out + 7 * ldo, a70, a71, a72, vectors, store) }
+    // Without an addend it reads the (unused) out rows' addresses, never their values.
+    let add = addend != nil, a = addend ?? UnsafePointer(out)
+    storeVectors(out, a, a00, a01, a02, vectors, add)
+    if rows > 1 { storeVectors(out + ldo, a + ldo, a10, a11, a12, vectors, add) }
+    if rows > 2 { storeVectors(out + 2 * ldo, a + 2 * ldo, a20, a21, a22, vectors, add) }
+    if rows > 3 { storeVectors(out + 3 * ldo, a + 3 * ldo, a30, a31, a32, vectors, add) }
+    if rows > 4 { storeVectors(out + 4 * ldo, a + 4 * ldo, a40, a41, a42, vectors, add) }
+    if rows > 5 { storeVectors(out + 5 * ldo, a + 5 * ldo, a50, a51, a52, vectors, add) }
+    if rows > 6 { storeVectors(out + 6 * ldo, a + 6 * ldo, a60, a61, a62, vectors, add) }
+    if rows > 7 { storeVectors(out + 7 * ldo, a + 7 * ldo, a70, a71, a72, vectors, add) }
   }
 }
 
-/// Stores (or adds into) the first `count` (≤ 3) of v0, v1, v2 at consecutive vectors of one row.
+/// Stores the first `count` (≤ 3) of v0, v1, v2 at consecutive vectors of one row, or with `add` the addend row's
+/// vectors plus them.
 @inline(__always)
-func storeVectors(_ row: UnsafeMutablePointer<Float>, _ v0: FloatVector, _ v1: FloatVector, _ v2: FloatVector,
-                  _ count: Int, _ overwrite: Bool) {
-  let raw = UnsafeMutableRawPointer(row), vb = MemoryLayout<FloatVector>.size
+func storeVectors(_ row: UnsafeMutablePointer<Float>, _ addendRow: UnsafePointer<Float>, _ v0: FloatVector,
+                  _ v1: FloatVector, _ v2: FloatVector, _ count: Int, _ add: Bool) {
+  let raw = UnsafeMutableRawPointer(row), source = UnsafeRawPointer(addendRow), vb = MemoryLayout<FloatVector>.size
   @inline(__always) func put(_ v: FloatVector, _ offset: Int) {
-    if overwrite {
-      raw.storeBytes(of: v, toByteOffset: offset, as: FloatVector.self)
-    } else {
-      raw.storeBytes(of: raw.loadUnaligned(fromByteOffset: offset, as: FloatVector.self) + v, toByteOffset: offset,
+    if add {
+      raw.storeBytes(of: source.loadUnaligned(fromByteOffset: offset, as: FloatVector.self) + v, toByteOffset: offset,
                      as: FloatVector.self)
+    } else {
+      raw.storeBytes(of: v, toByteOffset: offset, as: FloatVector.self)
     }
   }
   put(v0, 0)

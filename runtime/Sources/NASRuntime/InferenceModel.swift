@@ -9,7 +9,8 @@ import NASKernels
 /// buffers and kernel geometry; `run()` then executes the op list with no further planning. A gradient plan
 /// (`prepare(batchSize:forGradient: true)`) keeps every activation so that `backward(labels:)` can run the
 /// reverse pass for the input gradient. An inference plan also fuses ReLUs away (into the depthwise convs that
-/// read them, or into the conv or concat that alone feeds them: `ScheduledOp`); a gradient plan runs every op.
+/// read them, or into the conv or concat that alone feeds them) and adds into the conv feeding them
+/// (`ScheduledOp`); a gradient plan runs every op.
 ///
 /// Kernels: conv with symmetric padding and square stride/dilation goes to NASKernels (im2col + `sgemm`, 1×1 as a
 /// plain GEMM, direct depthwise kernels), square pools with padding ≤ kernel/2 to the NASKernels pools (max pools
@@ -140,7 +141,7 @@ public final class InferenceModel {
     steps = program.map { planStep($0) }
   }
 
-  /// The graph ops with every ReLU that only feeds depthwise convs fused into those convs (see `ScheduledOp`).
+  /// The graph ops with the ReLUs and adds an inference plan fuses into their neighbours (see `ScheduledOp`).
   func fusedProgram() -> [ScheduledOp] {
     let ops = model.graph.ops
     var readers = [[Int]](repeating: [], count: valueCounts.count)
@@ -188,7 +189,48 @@ public final class InferenceModel {
       program[p].op.outputs[0] = scheduled.op.outputs[0]
       dropped[i] = true
     }
+    fuseAdds(&program, &dropped)
     return program.enumerated().filter { !dropped[$0.offset] }.map(\.element)
+  }
+
+  /// Fuses a two-input add into the conv producing one input when that conv runs on the direct product path with
+  /// no fused ReLU, only the add reads its output, and the other input exists when it runs (it is the graph
+  /// input or produced earlier): the conv reads the other input as its residual and writes residual + conv into
+  /// the add's output value (see `ScheduledOp.residual`). Of two such convs the later one fuses.
+  private func fuseAdds(_ program: inout [ScheduledOp], _ dropped: inout [Bool]) {
+    var producer = [Int](repeating: -1, count: valueCounts.count)
+    var readerCount = [Int](repeating: 0, count: valueCounts.count)
+    for (i, scheduled) in program.enumerated() where !dropped[i] {
+      producer[scheduled.op.outputs[0]] = i
+      for id in Set(scheduled.op.inputs) { readerCount[id] += 1 }
+    }
+    for (i, scheduled) in program.enumerated() where !dropped[i] {
+      guard case .add = scheduled.op.kind, scheduled.op.inputs.count == 2,
+            scheduled.op.inputs[0] != scheduled.op.inputs[1] else { continue }
+      var chosen: (conv: Int, other: Int)?
+      for (slot, value) in scheduled.op.inputs.enumerated() {
+        let p = producer[value], other = scheduled.op.inputs[1 - slot]
+        guard p >= 0, readerCount[value] == 1, value != model.graph.outputValue, producer[other] < p,
+              residualConvEligible(program[p]), p > (chosen?.conv ?? -1) else { continue }
+        chosen = (p, other)
+      }
+      guard let (p, other) = chosen else { continue }
+      program[p].op.inputs.append(other)
+      program[p].residual = true
+      program[p].op.outputs[0] = scheduled.op.outputs[0]
+      producer[scheduled.op.outputs[0]] = p
+      dropped[i] = true
+    }
+  }
+
+  /// True for a conv step that can take a residual: a plain (not yet fused) conv with one input whose
+  /// NASKernels geometry runs on the direct product path.
+  private func residualConvEligible(_ scheduled: ScheduledOp) -> Bool {
+    guard case let .conv(a) = scheduled.op.kind, !a.fusedReLU, !scheduled.inputReLU, !scheduled.residual,
+          scheduled.op.inputs.count == 1,
+          let g = convGeometry(a, batch: 1, inShape: model.valueShapes[scheduled.op.inputs[0]]!,
+                               outShape: model.valueShapes[scheduled.op.outputs[0]]!) else { return false }
+    return g.forwardUsesDirectProduct
   }
 
   /// The NASKernels geometry of a depthwise conv op (groups == C in == C out, symmetric padding, square stride
@@ -290,6 +332,9 @@ public final class InferenceModel {
                                           bias: op.tensors.count > 1 ? weights[op.tensors[1]] : nil,
                                           geometry: convGeometry(a, batch: n, inShape: inShape, outShape: outShape)!,
                                           fusedReLU: a.fusedReLU)
+    case let .conv(a) where scheduled.residual:
+      operation = .convAdd(weight: weights[op.tensors[0]], bias: op.tensors.count > 1 ? weights[op.tensors[1]] : nil,
+                           geometry: convGeometry(a, batch: n, inShape: inShape, outShape: outShape)!)
     case let .conv(a):
       let window = Window(conv: a, height: inShape[1], width: inShape[2])
       let fast = convGeometry(a, batch: n, inShape: inShape, outShape: outShape)
@@ -394,6 +439,8 @@ public final class InferenceModel {
                             groups: groups, window)
       }
       if fusedReLU { reluInPlace(out, count: batch * outChannels * window.outputPlane) }
+    case let .convAdd(weight, bias, g):
+      conv2dForward(out, x, weight, bias, g, residual: UnsafePointer(values[step.inputs[1]]), threads: threads)
     case let .depthwiseConvReLUInput(weight, bias, g, fusedReLU):
       depthwiseConv2dForward(out, x, weight, bias, g, inputReLU: true, threads: threads)
       if fusedReLU { reluInPlace(out, count: g.outputCount) }

@@ -23,6 +23,11 @@ struct PlannedStep {
 ///   apply max(x, 0) while copying it into their padded scratch (free there), or
 /// - its input is a conv or concat output that only the ReLU reads: that op writes max(·, 0) straight into the
 ///   ReLU's output value (a conv through its fused-ReLU flag).
+///
+/// Then an add of two distinct values, one of them the output of a conv on the direct product path (no fused
+/// ReLU) that only the add reads while the other exists before that conv runs, is dropped: the conv reads the
+/// other value as a residual (its second input) and writes residual + conv into the add's output value. Each
+/// element is rounded as by the conv and the add apart, so the logits do not change.
 struct ScheduledOp {
   var op: GraphOp
   /// Index into `model.graph.ops`.
@@ -31,6 +36,8 @@ struct ScheduledOp {
   var inputReLU = false
   /// A concat writing max(·, 0).
   var outputReLU = false
+  /// A conv adding its second input (a fused add).
+  var residual = false
 }
 
 /// The per-kind data of a planned op. Counts include the batch.
@@ -42,6 +49,9 @@ enum PlannedOperation {
   /// A depthwise conv reading max(x, 0): a ReLU fused into it (inference plans only, see `ScheduledOp`).
   case depthwiseConvReLUInput(weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, geometry: Conv2DGeometry,
                               fusedReLU: Bool)
+  /// A conv fused with the add that alone reads it: out = inputs[1] + conv(inputs[0]) (inference plans only, see
+  /// `ScheduledOp`); the geometry runs on the direct product path.
+  case convAdd(weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, geometry: Conv2DGeometry)
   case relu(count: Int)
   /// `argmax` (planes × OH × OW) is owned by the model and reused by the input gradient; it is written only
   /// when `recordsArgmax` (gradient plans, and the window path, which always records it).

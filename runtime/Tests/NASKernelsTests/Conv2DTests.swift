@@ -77,6 +77,37 @@ func convTolerance(_ g: Conv2DGeometry) -> Float {
     #expect(outputs[0] == outputs[1], "\(t): 1 and 2 threads differ")
   }
 
+  /// out = residual + conv: against the reference plus the residual, on the direct path (no GEMM imposed) and
+  /// through an imposed GEMM; on the direct path bit for bit the conv then one Float add, also with the residual
+  /// being out itself.
+  @Test(arguments: convSweep.filter { !$0.geometry.isDepthwise })
+  func forwardWithResidualIsConvPlusResidual(_ t: ConvCase) {
+    let g = t.geometry
+    let x = convTestValues(g.inputCount, seed: 14)
+    let w = convTestValues(g.weightCount, seed: 15)
+    let b = t.bias ? convTestValues(g.outChannels, seed: 16) : nil
+    let residual = convTestValues(g.outputCount, seed: 17)
+    let expected = zip(referenceConv2d(x, w, b, g), residual).map { $0 + $1 }
+    var plain = [Float](repeating: .nan, count: g.outputCount)
+    plain.withUnsafeMutableBufferPointer { conv2dForward($0.baseAddress!, x, w, b, g) }
+    let separate = zip(residual, plain).map { $0 + $1 }
+    let imposed: GemmFunction = { $0.runSwift() }
+    for (gemm, inPlace, threads) in [(false, false, 1), (false, false, 2), (false, true, 1), (true, false, 1),
+                                     (true, true, 2)] {
+      var out = inPlace ? residual : [Float](repeating: .nan, count: g.outputCount)
+      out.withUnsafeMutableBufferPointer { o in
+        residual.withUnsafeBufferPointer { r in
+          conv2dForward(o.baseAddress!, x, w, b, g, residual: inPlace ? UnsafePointer(o.baseAddress!) : r.baseAddress!,
+                        threads: threads, gemm: gemm ? imposed : nil)
+        }
+      }
+      let label = "\(t) gemm \(gemm) in place \(inPlace) threads \(threads)"
+      let result = convTestCompare(out, expected) { _ in convTolerance(g) + 1e-6 }
+      #expect(result.mismatches.isEmpty, "\(label): max diff \(result.maxDiff) \(result.mismatches)")
+      if !gemm && g.forwardUsesDirectProduct { #expect(out == separate, "\(label): differs from conv then add") }
+    }
+  }
+
   @Test(arguments: convSweep)
   func backwardDataMatchesReferenceAndAccumulates(_ t: ConvCase) {
     let g = t.geometry

@@ -1,7 +1,8 @@
 import Testing
 @testable import NASKernels
 
-/// One direct product: out (m, n) = bias + w · x or out += w · x, with w read through arbitrary strides.
+/// One direct product: out (m, n) = bias + w · x, out += w · x, or out = residual + (bias + w · x), with w read
+/// through arbitrary strides.
 private struct PointwiseCase: CustomStringConvertible, Sendable {
   var m: Int, n: Int, k: Int
   /// w[i, p] at i·wRowStride + p·wColumnStride; nil strides mean row-major (k, 1).
@@ -9,9 +10,11 @@ private struct PointwiseCase: CustomStringConvertible, Sendable {
   var bias = true, accumulate = false
   /// Extra columns in the rows of out and x.
   var slack = 0
+  /// A residual (m, n) with out's row stride: 1 a separate buffer, 2 out itself (its initial values).
+  var residual = 0
   var description: String {
     "\(m)×\(n)×\(k) w strides \(wRowStride ?? k),\(wColumnStride ?? 1) bias \(bias) accumulate \(accumulate) "
-      + "slack \(slack)"
+      + "slack \(slack) residual \(residual)"
   }
 }
 
@@ -32,6 +35,15 @@ private let pointwiseCases: [PointwiseCase] = [
   PointwiseCase(m: 5, n: 31, k: 6, wRowStride: 13, wColumnStride: 2),
   PointwiseCase(m: 10, n: 17, k: 4, wRowStride: 3, wColumnStride: 31, bias: false, accumulate: true),
   PointwiseCase(m: 3, n: 9, k: 260),
+  // Residuals: dot-product tails (49 columns), padded tails (k below a vector, n below a vector), full strips,
+  // the transposed layout, no bias, the residual being out itself.
+  PointwiseCase(m: 64, n: 49, k: 64, residual: 1),
+  PointwiseCase(m: 9, n: 53, k: 7, residual: 1),
+  PointwiseCase(m: 16, n: 784, k: 16, slack: 2, residual: 2),
+  PointwiseCase(m: 1, n: 15, k: 5, residual: 1),
+  PointwiseCase(m: 13, n: 3, k: 20, bias: false, residual: 1),
+  PointwiseCase(m: 6, n: 47, k: 33, wRowStride: 1, wColumnStride: 8, slack: 1, residual: 1),
+  PointwiseCase(m: 37, n: 196, k: 160, residual: 2),
 ]
 
 @Suite struct PointwiseConv2DTests {
@@ -42,10 +54,13 @@ private let pointwiseCases: [PointwiseCase] = [
     let ld = t.n + t.slack
     let w = convTestValues(wCount, seed: 41), x = convTestValues(t.k * ld, seed: 42)
     let bias = convTestValues(t.m, seed: 43), out0 = convTestValues(t.m * ld, seed: 44)
+    // The residual: a separate buffer, or out's initial values (read through out itself).
+    let residual = t.residual == 1 ? convTestValues(t.m * ld, seed: 47) : out0
     var expected = out0
     for i in 0..<t.m {
       for j in 0..<t.n {
         var sum = t.accumulate ? Double(out0[i * ld + j]) : (t.bias ? Double(bias[i]) : 0)
+        if t.residual > 0 { sum += Double(residual[i * ld + j]) }
         for p in 0..<t.k { sum += Double(w[i * rowStride + p * columnStride]) * Double(x[p * ld + j]) }
         expected[i * ld + j] = Float(sum)
       }
@@ -55,9 +70,12 @@ private let pointwiseCases: [PointwiseCase] = [
       var out = out0
       out.withUnsafeMutableBufferPointer { o in
         bias.withUnsafeBufferPointer { b in
-          pointwiseProduct(o.baseAddress!, ldo: ld, w, wRowStride: rowStride, wColumnStride: columnStride, x,
-                           ldx: ld, bias: t.bias ? b.baseAddress! : nil, m: t.m, n: t.n, k: t.k,
-                           accumulate: t.accumulate, threads: threads)
+          residual.withUnsafeBufferPointer { r in
+            let rp = t.residual == 2 ? UnsafePointer(o.baseAddress!) : t.residual == 1 ? r.baseAddress! : nil
+            pointwiseProduct(o.baseAddress!, ldo: ld, w, wRowStride: rowStride, wColumnStride: columnStride, x,
+                             ldx: ld, bias: t.bias ? b.baseAddress! : nil, m: t.m, n: t.n, k: t.k,
+                             accumulate: t.accumulate, residual: rp, threads: threads)
+          }
         }
       }
       let tolerance = 2e-6 * Float(t.k) + 2e-6
@@ -66,6 +84,19 @@ private let pointwiseCases: [PointwiseCase] = [
       results.append(out)
     }
     #expect(results[0] == results[1], "\(t): 1 and 2 threads differ")
+    if t.residual > 0 {
+      // Bit for bit the plain product plus the residual, one Float add per element (a conv then an add).
+      var plain = out0
+      plain.withUnsafeMutableBufferPointer { o in
+        bias.withUnsafeBufferPointer { b in
+          pointwiseProduct(o.baseAddress!, ldo: ld, w, wRowStride: rowStride, wColumnStride: columnStride, x,
+                           ldx: ld, bias: t.bias ? b.baseAddress! : nil, m: t.m, n: t.n, k: t.k, accumulate: false)
+        }
+      }
+      var separate = out0
+      for i in 0..<t.m { for j in 0..<t.n { separate[i * ld + j] = residual[i * ld + j] + plain[i * ld + j] } }
+      #expect(results[0] == separate, "\(t): differs from the product then the add")
+    }
   }
 
   @Test func overwritesNaNAndLeavesSlackAlone() {

@@ -177,6 +177,111 @@ import Testing
     #expect(ratio <= 1, "worst logit \(index)")
   }
 
+  /// Inference plans fuse an add into the direct-path conv that alone feeds it (`ScheduledOp.residual`): on the
+  /// PC_DARTS network the logits equal the unfused gradient plan's bit for bit, for batch 1 and 2 and 1 and 2
+  /// threads, and the plan has fused conv + add steps.
+  @Test func fusedAddPlanMatchesUnfusedPlan() throws {
+    let model = try DARTSNetworkBuilder.make(channels: 3, height: 16, width: 16, initChannels: 4, layers: 5, seed: 9).model()
+    let adds = model.graph.ops.filter { if case .add = $0.kind { return true } else { return false } }.count
+    var rng = TestRNG(seed: 23)
+    for batch in [1, 2] {
+      let unfused = InferenceModel(model: model)
+      let input = rng.floats(batch * unfused.inputCount, -2, 2)
+      try unfused.prepare(batchSize: batch, forGradient: true)
+      let expected = try unfused.logits(input)
+      for threads in [1, 2] {
+        let fused = InferenceModel(model: model, threads: threads)
+        let logits = try fused.logits(input)
+        let convAdds = fused.steps.filter { if case .convAdd = $0.operation { return true } else { return false } }
+        let addSteps = fused.steps.filter { if case .add = $0.operation { return true } else { return false } }
+        #expect(!convAdds.isEmpty && convAdds.count + addSteps.count == adds,
+                "\(convAdds.count) fused and \(addSteps.count) plain adds for \(adds) adds")
+        let diff = zip(logits, expected).map { abs($0 - $1) }.max()!
+        #expect(logits == expected, "batch \(batch) threads \(threads): max |Δlogit| \(diff)")
+        #expect(try fused.logits(input) == expected)  // the residual buffers survive a second run
+      }
+    }
+  }
+
+  /// Which adds fuse into a conv: two-input adds whose conv input comes from a direct-path conv (1×1 or
+  /// im2col'd dense) with no fused ReLU, read only by the add, the other input existing before the conv (the
+  /// later of two convs; the conv's own input). Not: a conv with a fused ReLU, a conv read twice, another input
+  /// produced after the conv, a depthwise conv, a three-input add. Logits match the Double reference and the
+  /// unfused gradient plan bit for bit.
+  @Test func addFusesIntoADirectConvItAloneReads() throws {
+    var rng = TestRNG(seed: 6)
+    let header = ModelHeader(inputChannels: 2, inputHeight: 7, inputWidth: 6, classNames: ["a", "b", "c"],
+                             mean: [0.5, 0.5], std: [0.5, 0.5])
+    var w = CompactModelWriter(header: header)
+    var tensorCount = 0
+    func t(_ shape: [Int]) throws -> Int {
+      tensorCount += 1
+      return try w.addTensor(name: "t\(tensorCount)", shape: shape, values: rng.floats(shape.reduce(1, *), -0.7, 0.7))
+    }
+    func conv1(_ input: Int, _ output: Int, inChannels: Int = 3) throws -> GraphOp {
+      GraphOp(.conv(ConvAttributes(kernel: 1)), inputs: [input], output: output,
+              tensors: [try t([3, inChannels, 1, 1]), try t([3])])
+    }
+    w.addOp(try conv1(0, 1, inChannels: 2))                                                 // 0
+    w.addOp(try conv1(0, 2, inChannels: 2))                                                 // 1: takes add 2
+    w.addOp(GraphOp(.add, inputs: [1, 2], output: 3))                                      // 2: into conv 1
+    w.addOp(try conv1(3, 4))                                                                // 3: fused ReLU
+    w.addOp(GraphOp(.relu, inputs: [4], output: 5))                                        // 4: into conv 3
+    w.addOp(GraphOp(.add, inputs: [5, 3], output: 6))                                      // 5: stays
+    w.addOp(try conv1(6, 7))                                                                // 6: takes add 7
+    w.addOp(GraphOp(.add, inputs: [6, 7], output: 8))                                      // 7: into conv 6
+    w.addOp(try conv1(8, 9))                                                                // 8: read twice
+    w.addOp(GraphOp(.globalAveragePool, inputs: [9], output: 10))                          // 9: (3, 1, 1)
+    w.addOp(GraphOp(.add, inputs: [9, 8], output: 11))                                     // 10: stays
+    w.addOp(try conv1(11, 12))                                                              // 11
+    w.addOp(GraphOp(.averagePool(PoolAttributes(kernel: 3, stride: 1, padding: 1)), inputs: [11], output: 13))
+    w.addOp(GraphOp(.add, inputs: [12, 13], output: 14))                                   // 13: stays (pool later)
+    w.addOp(GraphOp(.conv(ConvAttributes(kernel: 3, padding: 1, groups: 3)), inputs: [14], output: 15,
+                    tensors: [try t([3, 1, 3, 3]), try t([3])]))                           // 14: depthwise
+    w.addOp(GraphOp(.add, inputs: [15, 14], output: 16))                                   // 15: stays
+    w.addOp(GraphOp(.conv(ConvAttributes(kernel: 3, padding: 1)), inputs: [16], output: 17,
+                    tensors: [try t([3, 3, 3, 3]), try t([3])]))                           // 16
+    w.addOp(try conv1(16, 18))                                                              // 17
+    w.addOp(GraphOp(.add, inputs: [17, 18, 16], output: 19))                               // 18: stays (3 inputs)
+    w.addOp(GraphOp(.conv(ConvAttributes(kernel: 3, padding: 1)), inputs: [19], output: 20,
+                    tensors: [try t([3, 3, 3, 3])]))                                       // 19: takes add 20
+    w.addOp(GraphOp(.add, inputs: [14, 20], output: 21))                                   // 20: into conv 19
+    w.addOp(GraphOp(.globalAveragePool, inputs: [21], output: 22))
+    w.addOp(GraphOp(.concat, inputs: [22, 10], output: 23))                                // (6, 1, 1)
+    w.addOp(GraphOp(.flatten, inputs: [23], output: 24))
+    w.addOp(GraphOp(.gemm(fusedReLU: false), inputs: [24], output: 25, tensors: [try t([3, 6]), try t([3])]))
+    w.outputValue = 25
+    let model = try w.model()
+    let input = rng.floats(2 * model.valueShapes[0]!.reduce(1, *), -2, 2)
+    let unfused = InferenceModel(model: model)
+    try unfused.prepare(batchSize: 2, forGradient: true)
+    let expected = try unfused.logits(input)
+    for threads in [1, 2] {
+      let runner = InferenceModel(model: model, threads: threads)
+      let logits = try runner.logits(input)
+      #expect(logits == expected, "threads \(threads)")
+      #expect(runner.steps.map(\.opIndex) == [0, 1, 3, 5, 6, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 21, 22, 23,
+                                              24])
+      var fusedOps: [Int] = []
+      for step in runner.steps {
+        if case .convAdd = step.operation {
+          fusedOps.append(step.opIndex)
+          #expect(step.inputs.count == 2 && step.output == model.graph.ops[step.opIndex + 1].outputs[0])
+        }
+      }
+      #expect(fusedOps == [1, 6, 19])
+      #expect(runner.steps.first { $0.opIndex == 1 }?.inputs == [0, 1])
+      #expect(runner.steps.first { $0.opIndex == 6 }?.inputs == [6, 6])
+      #expect(runner.steps.first { $0.opIndex == 19 }?.inputs == [19, 14])
+    }
+    let count = model.valueShapes[0]!.reduce(1, *)
+    for n in 0..<2 {
+      let reference = referenceLogits(model, input: input[(n * count)..<((n + 1) * count)].map(Double.init))
+      let (ratio, index) = worstRatio(Array(expected[(n * 3)..<((n + 1) * 3)]), reference, rtol: 1e-4, atol: 1e-5)
+      #expect(ratio <= 1, "sample \(n): worst logit \(index)")
+    }
+  }
+
   @Test func badInputsThrow() throws {
     let runner = InferenceModel(model: try makeNetworkWriter().model())
     #expect(throws: RuntimeError.inputSizeMismatch(expected: 297, actual: 5)) { try runner.logits([1, 2, 3, 4, 5]) }
