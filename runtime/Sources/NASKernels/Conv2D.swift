@@ -98,12 +98,21 @@ public struct Conv2DGeometry: Equatable, Sendable, CustomStringConvertible {
 ///   - weight: (Cout, Cin/groups, kh, kw)
 ///   - bias: (Cout) or nil
 ///   - residual: (N, Cout, OH, OW) or nil; it may be `out` itself. Not for depthwise convs.
+///   - inputPlane: when given, x is (N, Cin, inputPlane.height, inputPlane.width) and the conv reads the
+///     g.height × g.width window at the start of each plane (offset x to move the window: a crop before the
+///     conv, fused). Only for a 1×1 unpadded conv with stride > 1, whose input is subsampled anyway.
 public func conv2dForward(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
                           _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
-                          _ g: Conv2DGeometry, residual: UnsafePointer<Float>? = nil, threads: Int = 1,
+                          _ g: Conv2DGeometry, residual: UnsafePointer<Float>? = nil,
+                          inputPlane: (height: Int, width: Int)? = nil, threads: Int = 1,
                           gemm: GemmFunction? = nil) {
   if g.batch == 0 { return }
   precondition(residual == nil || !g.isDepthwise, "conv2dForward: no residual for a depthwise conv")
+  if let plane = inputPlane {
+    precondition(g.acceptsInputPlane && plane.height >= g.height && plane.width >= g.width,
+                 "conv2dForward: input plane \(plane) needs a 1×1 unpadded strided conv no larger: \(g)")
+  }
+  let planeHeight = inputPlane?.height ?? g.height, planeWidth = inputPlane?.width ?? g.width
   if g.isDepthwise {
     depthwiseConv2dForward(out, x, weight, bias, g, threads: threads)
     return
@@ -117,9 +126,9 @@ public func conv2dForward(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer
     defer { if scratchCount > 0 { releaseAligned(col, scratchCount) } }
     for n in images {
       let image = n * g.outChannels * g.gemmN
-      conv2dForwardImage(io.out + image, UnsafePointer(io.x) + n * g.inChannels * g.height * g.width,
-                         io.weight, io.bias, g, residual: io.residual.map { $0 + image }, col: col,
-                         threads: perImageThreads, gemm: gemm)
+      conv2dForwardImage(io.out + image, UnsafePointer(io.x) + n * g.inChannels * planeHeight * planeWidth,
+                         io.weight, io.bias, g, residual: io.residual.map { $0 + image }, planeHeight: planeHeight,
+                         planeWidth: planeWidth, col: col, threads: perImageThreads, gemm: gemm)
     }
   }
 }
@@ -152,12 +161,12 @@ public func conv2dBackwardData(_ dInput: UnsafeMutablePointer<Float>, _ dOut: Un
   }
 }
 
-/// One image of `conv2dForward`.  out: (Cout, OH, OW), x: (Cin, H, W), residual: (Cout, OH, OW) or nil,
-/// col: (K, OH·OW) scratch.
+/// One image of `conv2dForward`.  out: (Cout, OH, OW), x: (Cin, planeHeight, planeWidth) (g.height × g.width
+/// unless `Conv2DGeometry.acceptsInputPlane`), residual: (Cout, OH, OW) or nil, col: (K, OH·OW) scratch.
 func conv2dForwardImage(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
                         _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
-                        _ g: Conv2DGeometry, residual: UnsafePointer<Float>? = nil, col: UnsafeMutablePointer<Float>,
-                        threads: Int, gemm: GemmFunction?) {
+                        _ g: Conv2DGeometry, residual: UnsafePointer<Float>? = nil, planeHeight: Int,
+                        planeWidth: Int, col: UnsafeMutablePointer<Float>, threads: Int, gemm: GemmFunction?) {
   let m = g.gemmM, k = g.gemmK, n = g.gemmN
   let direct = usesDirectProduct(g, gemm: gemm, reduction: k, m: m, n: n, k: k)
   if g.isPointwise && direct {
@@ -165,7 +174,7 @@ func conv2dForwardImage(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<F
                      k: k, accumulate: false, residual: residual, threads: threads)
     return
   }
-  let inGroup = g.inChannels / g.groups * g.height * g.width
+  let inGroup = g.inChannels / g.groups * planeHeight * planeWidth
   if !direct {
     // The GEMM accumulates onto residual + bias (a different rounding order from the direct path's).
     if let residual, residual != UnsafePointer(out) { out.update(from: residual, count: g.outChannels * n) }
@@ -187,7 +196,8 @@ func conv2dForwardImage(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<F
     // (Cout, Cin·kh·kw) · (Cin·kh·kw, OH·OW); a 1×1 stride-1 image is already the right-hand operand.
     var b = x
     if !g.isPointwise {
-      im2col(col, x + group * inGroup, channels: g.inChannels / g.groups, height: g.height, width: g.width,
+      // A 1×1 unpadded im2col is a subsample, which reads a window of larger planes as well.
+      im2col(col, x + group * inGroup, channels: g.inChannels / g.groups, height: planeHeight, width: planeWidth,
              kernelHeight: g.kernelHeight, kernelWidth: g.kernelWidth, stride: g.stride, padding: g.padding,
              dilation: g.dilation, outHeight: g.outHeight, outWidth: g.outWidth)
       b = UnsafePointer(col)
@@ -204,6 +214,12 @@ func conv2dForwardImage(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<F
 }
 
 extension Conv2DGeometry {
+  /// True when `conv2dForward` can read this conv's input as a window of larger planes (`inputPlane`): a 1×1
+  /// unpadded conv with stride > 1 (its im2col is a subsample), not depthwise.
+  public var acceptsInputPlane: Bool {
+    kernelHeight == 1 && kernelWidth == 1 && padding == 0 && stride > 1 && !isDepthwise
+  }
+
   /// True when `conv2dForward` without an imposed GEMM runs this (non-depthwise) conv's products on the direct
   /// kernel, where a `residual` adds to exactly the conv's value.
   public var forwardUsesDirectProduct: Bool {

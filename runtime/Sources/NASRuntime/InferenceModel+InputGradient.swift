@@ -48,7 +48,7 @@ extension InferenceModel {
         directConv2dBackwardData(dx, dOut, weight, batch: batch, inChannels: inChannels, outChannels: outChannels,
                                  groups: groups, window)
       }
-    case .depthwiseConvReLUInput, .convAdd:
+    case .depthwiseConvReLUInput, .convAdd, .croppedConv:
       preconditionFailure("InferenceModel: fused steps exist only in inference plans, backward needs a gradient plan")
     case let .relu(count):
       reluBackwardAdd(dx, dOut, out, count: count)

@@ -9,8 +9,8 @@ import NASKernels
 /// buffers and kernel geometry; `run()` then executes the op list with no further planning. A gradient plan
 /// (`prepare(batchSize:forGradient: true)`) keeps every activation so that `backward(labels:)` can run the
 /// reverse pass for the input gradient. An inference plan also fuses ReLUs away (into the depthwise convs that
-/// read them, or into the conv or concat that alone feeds them) and adds into the conv feeding them
-/// (`ScheduledOp`); a gradient plan runs every op.
+/// read them, or into the conv or concat that alone feeds them), crops into the strided 1×1 convs reading them,
+/// and adds into the conv feeding them (`ScheduledOp`); a gradient plan runs every op.
 ///
 /// Kernels: conv with symmetric padding and square stride/dilation goes to NASKernels (im2col + `sgemm`, 1×1 as a
 /// plain GEMM, direct depthwise kernels), square pools with padding ≤ kernel/2 to the NASKernels pools (max pools
@@ -189,6 +189,7 @@ public final class InferenceModel {
       program[p].op.outputs[0] = scheduled.op.outputs[0]
       dropped[i] = true
     }
+    fuseCrops(&program, &dropped)
     fuseAdds(&program, &dropped)
     return program.enumerated().filter { !dropped[$0.offset] }.map(\.element)
   }
@@ -223,11 +224,37 @@ public final class InferenceModel {
     }
   }
 
+  /// Drops a crop (not the graph output) whose readers are all 1×1 unpadded strided convs reading it as their
+  /// only input: they read the crop's input as a window of its planes instead (`ScheduledOp.inputCrop`).
+  private func fuseCrops(_ program: inout [ScheduledOp], _ dropped: inout [Bool]) {
+    var readers = [[Int]](repeating: [], count: valueCounts.count)
+    for (i, scheduled) in program.enumerated() where !dropped[i] {
+      for id in Set(scheduled.op.inputs) { readers[id].append(i) }
+    }
+    for (i, scheduled) in program.enumerated() where !dropped[i] {
+      guard case let .crop(p) = scheduled.op.kind, scheduled.op.outputs[0] != model.graph.outputValue else { continue }
+      let value = scheduled.op.outputs[0]
+      let fusable = !readers[value].isEmpty && readers[value].allSatisfy { r in
+        guard case let .conv(a) = program[r].op.kind, program[r].op.inputs == [value], !program[r].inputReLU,
+              program[r].inputCrop == nil,
+              let g = convGeometry(a, batch: 1, inShape: model.valueShapes[value]!,
+                                   outShape: model.valueShapes[program[r].op.outputs[0]]!) else { return false }
+        return g.acceptsInputPlane
+      }
+      guard fusable else { continue }
+      for r in readers[value] {
+        program[r].op.inputs[0] = scheduled.op.inputs[0]
+        program[r].inputCrop = (value, p.top, p.left)
+      }
+      dropped[i] = true
+    }
+  }
+
   /// True for a conv step that can take a residual: a plain (not yet fused) conv with one input whose
   /// NASKernels geometry runs on the direct product path.
   private func residualConvEligible(_ scheduled: ScheduledOp) -> Bool {
     guard case let .conv(a) = scheduled.op.kind, !a.fusedReLU, !scheduled.inputReLU, !scheduled.residual,
-          scheduled.op.inputs.count == 1,
+          scheduled.inputCrop == nil, scheduled.op.inputs.count == 1,
           let g = convGeometry(a, batch: 1, inShape: model.valueShapes[scheduled.op.inputs[0]]!,
                                outShape: model.valueShapes[scheduled.op.outputs[0]]!) else { return false }
     return g.forwardUsesDirectProduct
@@ -332,6 +359,14 @@ public final class InferenceModel {
                                           bias: op.tensors.count > 1 ? weights[op.tensors[1]] : nil,
                                           geometry: convGeometry(a, batch: n, inShape: inShape, outShape: outShape)!,
                                           fusedReLU: a.fusedReLU)
+    case let .conv(a) where scheduled.inputCrop != nil:
+      let crop = scheduled.inputCrop!
+      operation = .croppedConv(weight: weights[op.tensors[0]],
+                               bias: op.tensors.count > 1 ? weights[op.tensors[1]] : nil,
+                               geometry: convGeometry(a, batch: n, inShape: model.valueShapes[crop.value]!,
+                                                      outShape: outShape)!,
+                               planeHeight: inShape[1], planeWidth: inShape[2],
+                               offset: crop.top * inShape[2] + crop.left, fusedReLU: a.fusedReLU)
     case let .conv(a) where scheduled.residual:
       operation = .convAdd(weight: weights[op.tensors[0]], bias: op.tensors.count > 1 ? weights[op.tensors[1]] : nil,
                            geometry: convGeometry(a, batch: n, inShape: inShape, outShape: outShape)!)
@@ -439,6 +474,9 @@ public final class InferenceModel {
                             groups: groups, window)
       }
       if fusedReLU { reluInPlace(out, count: batch * outChannels * window.outputPlane) }
+    case let .croppedConv(weight, bias, g, planeHeight, planeWidth, offset, fusedReLU):
+      conv2dForward(out, x + offset, weight, bias, g, inputPlane: (planeHeight, planeWidth), threads: threads)
+      if fusedReLU { reluInPlace(out, count: g.outputCount) }
     case let .convAdd(weight, bias, g):
       conv2dForward(out, x, weight, bias, g, residual: UnsafePointer(values[step.inputs[1]]), threads: threads)
     case let .depthwiseConvReLUInput(weight, bias, g, fusedReLU):

@@ -24,6 +24,9 @@ struct PlannedStep {
 /// - its input is a conv or concat output that only the ReLU reads: that op writes max(·, 0) straight into the
 ///   ReLU's output value (a conv through its fused-ReLU flag).
 ///
+/// Then a crop (not the graph output) read only by 1×1 unpadded strided convs, each reading it as its only
+/// input, is dropped: they read the crop's input as a window of its planes (their im2col is a subsample anyway).
+///
 /// Then an add of two distinct values, one of them the output of a conv on the direct product path (no fused
 /// ReLU) that only the add reads while the other exists before that conv runs, is dropped: the conv reads the
 /// other value as a residual (its second input) and writes residual + conv into the add's output value. Each
@@ -38,6 +41,8 @@ struct ScheduledOp {
   var outputReLU = false
   /// A conv adding its second input (a fused add).
   var residual = false
+  /// A conv reading the window of its input at (top, left) that the dropped crop producing `value` cut out.
+  var inputCrop: (value: Int, top: Int, left: Int)?
 }
 
 /// The per-kind data of a planned op. Counts include the batch.
@@ -52,6 +57,10 @@ enum PlannedOperation {
   /// A conv fused with the add that alone reads it: out = inputs[1] + conv(inputs[0]) (inference plans only, see
   /// `ScheduledOp`); the geometry runs on the direct product path.
   case convAdd(weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, geometry: Conv2DGeometry)
+  /// A 1×1 unpadded strided conv reading x + `offset` as the top-left window of planeHeight × planeWidth planes (a
+  /// crop fused into it; inference plans only, see `ScheduledOp`).
+  case croppedConv(weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, geometry: Conv2DGeometry,
+                   planeHeight: Int, planeWidth: Int, offset: Int, fusedReLU: Bool)
   case relu(count: Int)
   /// `argmax` (planes × OH × OW) is owned by the model and reused by the input gradient; it is written only
   /// when `recordsArgmax` (gradient plans, and the window path, which always records it).

@@ -108,6 +108,54 @@ func convTolerance(_ g: Conv2DGeometry) -> Float {
     }
   }
 
+  /// A 1×1 unpadded strided conv reading a window of larger planes (`inputPlane`, a fused crop) equals the
+  /// conv of the cropped copy bit for bit, and the reference; batch 1 and 3, strides 2 and 3, groups 1 and 2,
+  /// with and without an imposed GEMM.
+  @Test func forwardReadsAWindowOfLargerPlanes() {
+    let cases = [ConvCase(batch: 1, inChannels: 16, height: 13, width: 13, outChannels: 8, kernel: 1, stride: 2),
+                 ConvCase(batch: 3, inChannels: 5, height: 8, width: 11, outChannels: 7, kernel: 1, stride: 3,
+                          bias: false),
+                 ConvCase(batch: 2, inChannels: 6, height: 9, width: 7, outChannels: 4, kernel: 1, stride: 2,
+                          groups: 2)]
+    let imposed: GemmFunction = { $0.runSwift() }
+    for t in cases {
+      let g = t.geometry
+      #expect(g.acceptsInputPlane)
+      let planeHeight = g.height + 3, planeWidth = g.width + 2, top = 2, left = 1
+      let big = convTestValues(g.batch * g.inChannels * planeHeight * planeWidth, seed: 18)
+      var cropped = [Float](repeating: 0, count: g.inputCount)
+      for p in 0..<(g.batch * g.inChannels) {
+        for y in 0..<g.height {
+          for x in 0..<g.width {
+            cropped[(p * g.height + y) * g.width + x] = big[(p * planeHeight + y + top) * planeWidth + x + left]
+          }
+        }
+      }
+      let w = convTestValues(g.weightCount, seed: 19)
+      let b = t.bias ? convTestValues(g.outChannels, seed: 20) : nil
+      let expected = referenceConv2d(cropped, w, b, g)
+      for gemm in [false, true] {
+        var plain = [Float](repeating: .nan, count: g.outputCount)
+        plain.withUnsafeMutableBufferPointer { conv2dForward($0.baseAddress!, cropped, w, b, g, gemm: gemm ? imposed : nil) }
+        for threads in [1, 2] {
+          var out = [Float](repeating: .nan, count: g.outputCount)
+          out.withUnsafeMutableBufferPointer { o in
+            big.withUnsafeBufferPointer { x in
+              conv2dForward(o.baseAddress!, x.baseAddress! + top * planeWidth + left, w, b, g,
+                            inputPlane: (planeHeight, planeWidth), threads: threads, gemm: gemm ? imposed : nil)
+            }
+          }
+          let result = convTestCompare(out, expected) { _ in convTolerance(g) }
+          #expect(result.mismatches.isEmpty, "\(t) gemm \(gemm) threads \(threads): max diff \(result.maxDiff)")
+          #expect(out == plain, "\(t) gemm \(gemm) threads \(threads): differs from the cropped copy's conv")
+        }
+      }
+    }
+    #expect(!ConvCase(batch: 1, inChannels: 4, height: 5, width: 5, outChannels: 4, kernel: 1).geometry.acceptsInputPlane)
+    #expect(!ConvCase(batch: 1, inChannels: 4, height: 5, width: 5, outChannels: 4, kernel: 3, stride: 2)
+      .geometry.acceptsInputPlane)
+  }
+
   @Test(arguments: convSweep)
   func backwardDataMatchesReferenceAndAccumulates(_ t: ConvCase) {
     let g = t.geometry

@@ -177,12 +177,14 @@ import Testing
     #expect(ratio <= 1, "worst logit \(index)")
   }
 
-  /// Inference plans fuse an add into the direct-path conv that alone feeds it (`ScheduledOp.residual`): on the
-  /// PC_DARTS network the logits equal the unfused gradient plan's bit for bit, for batch 1 and 2 and 1 and 2
-  /// threads, and the plan has fused conv + add steps.
-  @Test func fusedAddPlanMatchesUnfusedPlan() throws {
+  /// Inference plans fuse an add into the direct-path conv that alone feeds it (`ScheduledOp.residual`) and the
+  /// factorized reductions' crops into their strided 1×1 convs (`ScheduledOp.inputCrop`): on the PC_DARTS network
+  /// the logits equal the unfused gradient plan's bit for bit, for batch 1 and 2 and 1 and 2 threads, and the
+  /// plan has fused conv + add steps and no crop left.
+  @Test func fusedAddAndCropPlanMatchesUnfusedPlan() throws {
     let model = try DARTSNetworkBuilder.make(channels: 3, height: 16, width: 16, initChannels: 4, layers: 5, seed: 9).model()
     let adds = model.graph.ops.filter { if case .add = $0.kind { return true } else { return false } }.count
+    let crops = model.graph.ops.filter { if case .crop = $0.kind { return true } else { return false } }.count
     var rng = TestRNG(seed: 23)
     for batch in [1, 2] {
       let unfused = InferenceModel(model: model)
@@ -196,6 +198,12 @@ import Testing
         let addSteps = fused.steps.filter { if case .add = $0.operation { return true } else { return false } }
         #expect(!convAdds.isEmpty && convAdds.count + addSteps.count == adds,
                 "\(convAdds.count) fused and \(addSteps.count) plain adds for \(adds) adds")
+        let croppedConvs = fused.steps.filter {
+          if case .croppedConv = $0.operation { return true } else { return false }
+        }
+        #expect(croppedConvs.count == crops && crops > 0
+                  && !fused.steps.contains { if case .crop = $0.operation { return true } else { return false } },
+                "\(croppedConvs.count) cropped convs for \(crops) crops")
         let diff = zip(logits, expected).map { abs($0 - $1) }.max()!
         #expect(logits == expected, "batch \(batch) threads \(threads): max |Δlogit| \(diff)")
         #expect(try fused.logits(input) == expected)  // the residual buffers survive a second run
@@ -278,6 +286,69 @@ import Testing
     for n in 0..<2 {
       let reference = referenceLogits(model, input: input[(n * count)..<((n + 1) * count)].map(Double.init))
       let (ratio, index) = worstRatio(Array(expected[(n * 3)..<((n + 1) * 3)]), reference, rtol: 1e-4, atol: 1e-5)
+      #expect(ratio <= 1, "sample \(n): worst logit \(index)")
+    }
+  }
+
+  /// Which crops fuse: one read only by 1×1 unpadded strided convs (two of them, one with a fused ReLU) into
+  /// them; not one also read by a stride-1 1×1 conv, nor one read by a strided 3×3 conv. Logits match the Double
+  /// reference and the unfused gradient plan bit for bit, batch 2, 1 and 2 threads.
+  @Test func cropFusesIntoStridedPointwiseReaders() throws {
+    var rng = TestRNG(seed: 8)
+    let header = ModelHeader(inputChannels: 3, inputHeight: 9, inputWidth: 8, classNames: ["a", "b"],
+                             mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5])
+    var w = CompactModelWriter(header: header)
+    var tensorCount = 0
+    func t(_ shape: [Int]) throws -> Int {
+      tensorCount += 1
+      return try w.addTensor(name: "t\(tensorCount)", shape: shape, values: rng.floats(shape.reduce(1, *), -0.7, 0.7))
+    }
+    func conv(_ input: Int, _ output: Int, kernel: Int = 1, stride: Int) throws -> GraphOp {
+      GraphOp(.conv(ConvAttributes(kernel: kernel, stride: stride)), inputs: [input], output: output,
+              tensors: [try t([2, 3, kernel, kernel]), try t([2])])
+    }
+    w.addOp(GraphOp(.crop(Padding2D(top: 1, left: 2, bottom: 0, right: 1)), inputs: [0], output: 1))  // 0: fuses
+    w.addOp(try conv(1, 2, stride: 2))                                                     // 1: (2, 4, 3)
+    w.addOp(try conv(1, 3, stride: 2))                                                     // 2: ReLU fused
+    w.addOp(GraphOp(.relu, inputs: [3], output: 4))                                        // 3: into conv 2
+    w.addOp(GraphOp(.crop(Padding2D(top: 1, left: 1, bottom: 0, right: 0)), inputs: [0], output: 5))  // 4: stays
+    w.addOp(try conv(5, 6, stride: 2))                                                     // 5: (2, 4, 4)
+    w.addOp(try conv(5, 7, stride: 1))                                                     // 6: (2, 8, 7)
+    w.addOp(GraphOp(.crop(Padding2D(top: 0, left: 1, bottom: 1, right: 0)), inputs: [0], output: 8))  // 7: stays
+    w.addOp(try conv(8, 9, kernel: 3, stride: 2))                                          // 8: (2, 3, 3)
+    w.addOp(GraphOp(.concat, inputs: [2, 4], output: 10))
+    var pools: [Int] = []
+    for (i, value) in [10, 6, 7, 9].enumerated() {
+      w.addOp(GraphOp(.globalAveragePool, inputs: [value], output: 11 + i))
+      pools.append(11 + i)
+    }
+    w.addOp(GraphOp(.concat, inputs: pools, output: 15))                                   // (10, 1, 1)
+    w.addOp(GraphOp(.flatten, inputs: [15], output: 16))
+    w.addOp(GraphOp(.gemm(fusedReLU: false), inputs: [16], output: 17, tensors: [try t([2, 10]), try t([2])]))
+    w.outputValue = 17
+    let model = try w.model()
+    let count = model.valueShapes[0]!.reduce(1, *)
+    let input = rng.floats(2 * count, -2, 2)
+    let unfused = InferenceModel(model: model)
+    try unfused.prepare(batchSize: 2, forGradient: true)
+    let expected = try unfused.logits(input)
+    for threads in [1, 2] {
+      let runner = InferenceModel(model: model, threads: threads)
+      #expect(try runner.logits(input) == expected, "threads \(threads)")
+      #expect(runner.steps.map(\.opIndex) == [1, 2, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16])
+      for step in runner.steps {
+        switch (step.opIndex, step.operation) {
+        case (1, .croppedConv(_, _, _, 9, 8, 10, false)), (2, .croppedConv(_, _, _, 9, 8, 10, true)),
+             (4, .crop), (5, .conv), (7, .crop), (8, .conv):
+          #expect(step.inputs == [[1: 0, 2: 0, 4: 0, 5: 5, 7: 0, 8: 8][step.opIndex]!], "op \(step.opIndex)")
+        case (1, _), (2, _), (4, _), (5, _), (7, _), (8, _): Issue.record("op \(step.opIndex): \(step.operation)")
+        default: break
+        }
+      }
+    }
+    for n in 0..<2 {
+      let reference = referenceLogits(model, input: input[(n * count)..<((n + 1) * count)].map(Double.init))
+      let (ratio, index) = worstRatio(Array(expected[(n * 2)..<((n + 1) * 2)]), reference, rtol: 1e-4, atol: 1e-5)
       #expect(ratio <= 1, "sample \(n): worst logit \(index)")
     }
   }
