@@ -126,8 +126,10 @@ public final class InferenceModel {
       }
       sizes[id] = roundUpTo16(size)
     }
-    let program = forGradient ? model.graph.ops.enumerated().map { ScheduledOp(op: $1, index: $0) } : fusedProgram()
-    let (offsets, total) = forGradient ? Self.separateLayout(sizes) : layoutWithReuse(sizes, program)
+    var program = forGradient ? model.graph.ops.enumerated().map { ScheduledOp(op: $1, index: $0) } : fusedProgram()
+    // Batch 1: concats whose inputs are written in place (each input's buffer is its slice of the output).
+    let slices = forGradient || newBatch != 1 ? [:] : concatSlices(&program)
+    let (offsets, total) = forGradient ? Self.separateLayout(sizes) : layoutWithReuse(sizes, program, slices: slices)
     guard total <= activationLimit else {
       throw .planTooLarge(batchSize: newBatch, floats: total, limit: activationLimit)
     }
@@ -283,6 +285,54 @@ public final class InferenceModel {
     return g.outHeight == outShape[1] && g.outWidth == outShape[2] ? g : nil
   }
 
+  /// For a batch-1 inference plan: drops each concat whose inputs are distinct values read by no other concat,
+  /// produced by non-concat steps, none the graph input or output, each starting a whole number of 16 floats
+  /// into the output; returns value id → (concat output id, offset in floats) for those inputs, whose buffers
+  /// become slices of the output's. A concat with a fused ReLU qualifies when every other reader of its inputs
+  /// applies max(·, 0) anyway (a ReLU, a depthwise conv reading max(x, 0)): the inputs' producers then apply it
+  /// (`ScheduledOp.reluAfter`), which changes no reader's result.
+  func concatSlices(_ program: inout [ScheduledOp]) -> [Int: (whole: Int, offset: Int)] {
+    var concatReads = [Int](repeating: 0, count: valueCounts.count)
+    var producedByConcat = [Bool](repeating: false, count: valueCounts.count)
+    var producer = [Int](repeating: -1, count: valueCounts.count)
+    var readers = [[Int]](repeating: [], count: valueCounts.count)
+    for (i, scheduled) in program.enumerated() {
+      producer[scheduled.op.outputs[0]] = i
+      for id in Set(scheduled.op.inputs) { readers[id].append(i) }
+      guard case .concat = scheduled.op.kind else { continue }
+      producedByConcat[scheduled.op.outputs[0]] = true
+      for id in scheduled.op.inputs { concatReads[id] += 1 }
+    }
+    func appliesReLU(_ r: Int) -> Bool {
+      if case .relu = program[r].op.kind { return true }
+      return program[r].inputReLU
+    }
+    var slices: [Int: (whole: Int, offset: Int)] = [:]
+    var dropped = Set<Int>()
+    for (i, scheduled) in program.enumerated() {
+      guard case .concat = scheduled.op.kind else { continue }
+      let inputs = scheduled.op.inputs, whole = scheduled.op.outputs[0]
+      var offsets: [Int] = [], offset = 0
+      for id in inputs {
+        offsets.append(offset)
+        offset += valueCounts[id]
+      }
+      let eligible = Set(inputs).count == inputs.count && zip(inputs, offsets).allSatisfy { id, offset in
+        id != 0 && id != model.graph.outputValue && concatReads[id] == 1 && !producedByConcat[id]
+          && offset % 16 == 0 && producer[id] >= 0
+          && (!scheduled.outputReLU || readers[id].allSatisfy { $0 == i || appliesReLU($0) })
+      }
+      guard eligible else { continue }
+      for (id, offset) in zip(inputs, offsets) {
+        slices[id] = (whole, offset)
+        if scheduled.outputReLU { program[producer[id]].reluAfter = true }
+      }
+      dropped.insert(i)
+    }
+    program = program.enumerated().filter { !dropped.contains($0.offset) }.map(\.element)
+    return slices
+  }
+
   /// Every value in its own buffer.
   private static func separateLayout(_ sizes: [Int]) -> (offsets: [Int], total: Int) {
     var offsets = [Int](repeating: 0, count: sizes.count), total = 0
@@ -295,22 +345,26 @@ public final class InferenceModel {
 
   /// Greedy buffer sharing: each op's output takes the smallest free block that fits (or new space), then the
   /// inputs read for the last time are freed. Outputs are placed before inputs are freed, so an op never
-  /// writes over what it reads. Value 0 and the graph output are never freed.
-  private func layoutWithReuse(_ sizes: [Int], _ program: [ScheduledOp]) -> (offsets: [Int], total: Int) {
+  /// writes over what it reads. Value 0 and the graph output are never freed. A value in `slices` lives at its
+  /// offset in the whole value's buffer, which is placed when its first slice is written and freed after the
+  /// last read of the whole or any slice.
+  private func layoutWithReuse(_ sizes: [Int], _ program: [ScheduledOp],
+                               slices: [Int: (whole: Int, offset: Int)] = [:]) -> (offsets: [Int], total: Int) {
     let ops = program.map(\.op)
+    @inline(__always) func owner(_ id: Int) -> Int { slices[id]?.whole ?? id }
     var lastUse = [Int](repeating: -1, count: sizes.count)
     for (i, op) in ops.enumerated() {
-      for id in op.inputs { lastUse[id] = i }
-      if lastUse[op.outputs[0]] < i { lastUse[op.outputs[0]] = i }
+      for id in op.inputs { lastUse[owner(id)] = i }
+      if lastUse[owner(op.outputs[0])] < i { lastUse[owner(op.outputs[0])] = i }
     }
     lastUse[0] = Int.max
     lastUse[model.graph.outputValue] = Int.max
     var offsets = [Int](repeating: 0, count: sizes.count)
+    var placed = [Bool](repeating: false, count: sizes.count)
     var blockSize = [Int](repeating: 0, count: sizes.count)
     var free: [(offset: Int, size: Int)] = []
     var total = sizes[0]
-    for (i, op) in ops.enumerated() {
-      let id = op.outputs[0], need = sizes[id]
+    func place(_ id: Int, _ need: Int) {
       var best = -1
       for (j, block) in free.enumerated() where block.size >= need && (best < 0 || block.size < free[best].size) {
         best = j
@@ -324,8 +378,17 @@ public final class InferenceModel {
         blockSize[id] = need
         total += need
       }
+    }
+    for (i, op) in ops.enumerated() {
+      let output = op.outputs[0], id = owner(output)
+      if !placed[id] {  // a whole value is placed with its first slice
+        placed[id] = true
+        place(id, sizes[id])
+      }
+      if let slice = slices[output] { offsets[output] = offsets[slice.whole] + slice.offset }
       var released = Set<Int>()
-      for input in op.inputs + [id] where lastUse[input] == i && input != 0 && released.insert(input).inserted {
+      for input in (op.inputs + [output]).map(owner) where lastUse[input] == i && input != 0
+        && released.insert(input).inserted {
         free.append((offsets[input], blockSize[input]))
       }
     }
@@ -416,7 +479,8 @@ public final class InferenceModel {
                         batch: n, inFeatures: valueCounts[op.inputs[0]], outFeatures: outShape[0],
                         fusedReLU: fusedReLU)
     }
-    return PlannedStep(operation: operation, inputs: op.inputs, output: output, opIndex: scheduled.index)
+    return PlannedStep(operation: operation, inputs: op.inputs, output: output, opIndex: scheduled.index,
+                       reluCount: scheduled.reluAfter ? n * valueCounts[output] : 0)
   }
 
   /// The NASKernels geometry for a square, symmetric pool it supports (padding ≤ kernel / 2), else nil.
@@ -532,6 +596,7 @@ public final class InferenceModel {
             m: batch, n: outFeatures, k: inFeatures, alpha: 1, beta: bias == nil ? 0 : 1, threads: threads)
       if fusedReLU { reluInPlace(out, count: batch * outFeatures) }
     }
+    if step.reluCount > 0 { reluInPlace(out, count: step.reluCount) }
   }
 }
 

@@ -12,6 +12,8 @@ struct PlannedStep {
   var output: Int
   /// The graph op this step runs (index into `model.graph.ops`).
   var opIndex: Int
+  /// When > 0: max(·, 0) over these output floats after the op (`ScheduledOp.reluAfter`).
+  var reluCount = 0
 }
 
 /// One graph op as an inference plan runs it: its inputs and output after plan-time fusion, and the ReLUs
@@ -41,6 +43,9 @@ struct ScheduledOp {
   var outputReLU = false
   /// A conv adding its second input (a fused add).
   var residual = false
+  /// Writes max(·, 0) of its result: a batch-1 concat's fused ReLU moved into the producers of its inputs, which
+  /// are written in place as slices of the concat's output (see `InferenceModel.concatSlices`).
+  var reluAfter = false
   /// A conv reading the window of its input at (top, left) that the dropped crop producing `value` cut out.
   var inputCrop: (value: Int, top: Int, left: Int)?
 }

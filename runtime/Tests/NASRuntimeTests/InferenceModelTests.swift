@@ -353,6 +353,68 @@ import Testing
     }
   }
 
+  /// Batch-1 inference plans write a concat's inputs in place as slices of its output and drop the concat: a
+  /// plain one; one with a fused ReLU whose inputs are otherwise read by a ReLU and a depthwise conv reading
+  /// max(x, 0) (their producers apply the ReLU); not one with a fused ReLU whose inputs an add reads, nor one whose
+  /// slices would not start on 16 floats. Batch 2 keeps every concat. Logits equal the unfused plan's bit for bit.
+  @Test func batchOneConcatsWriteSlicesInPlace() throws {
+    var rng = TestRNG(seed: 12)
+    let header = ModelHeader(inputChannels: 2, inputHeight: 4, inputWidth: 4, classNames: ["a", "b"],
+                             mean: [0.5, 0.5], std: [0.5, 0.5])
+    var w = CompactModelWriter(header: header)
+    var tensorCount = 0
+    func t(_ shape: [Int]) throws -> Int {
+      tensorCount += 1
+      return try w.addTensor(name: "t\(tensorCount)", shape: shape, values: rng.floats(shape.reduce(1, *), -0.7, 0.7))
+    }
+    func conv(_ input: Int, _ output: Int, _ inChannels: Int) throws -> GraphOp {
+      GraphOp(.conv(ConvAttributes(kernel: 1)), inputs: [input], output: output,
+              tensors: [try t([2, inChannels, 1, 1]), try t([2])])
+    }
+    w.addOp(try conv(0, 1, 2))                                                              // 0
+    w.addOp(try conv(0, 2, 2))                                                              // 1
+    w.addOp(GraphOp(.concat, inputs: [1, 2], output: 3))                                   // 2: sliced
+    w.addOp(try conv(3, 4, 4))                                                              // 3: ReLU after
+    w.addOp(try conv(3, 5, 4))                                                              // 4: ReLU after
+    w.addOp(GraphOp(.concat, inputs: [4, 5], output: 6))                                   // 5: sliced
+    w.addOp(GraphOp(.relu, inputs: [6], output: 7))                                        // 6: into concat 5
+    w.addOp(GraphOp(.relu, inputs: [4], output: 8))                                        // 7: into conv 8
+    w.addOp(GraphOp(.conv(ConvAttributes(kernel: 3, padding: 1, groups: 2)), inputs: [8], output: 9,
+                    tensors: [try t([2, 1, 3, 3])]))                                       // 8: reads max(4, 0)
+    w.addOp(GraphOp(.relu, inputs: [5], output: 10))                                       // 9: stays
+    w.addOp(try conv(7, 11, 4))                                                             // 10
+    w.addOp(try conv(7, 12, 4))                                                             // 11
+    w.addOp(GraphOp(.concat, inputs: [11, 12], output: 13))                                // 12: stays (add reads)
+    w.addOp(GraphOp(.relu, inputs: [13], output: 14))                                      // 13: into concat 12
+    w.addOp(GraphOp(.add, inputs: [11, 12], output: 15))                                   // 14
+    for (i, value) in [9, 10, 14, 15].enumerated() {                                       // 15…18: (·, 1, 1)
+      w.addOp(GraphOp(.globalAveragePool, inputs: [value], output: 16 + i))
+    }
+    w.addOp(GraphOp(.concat, inputs: [16, 17, 18, 19], output: 20))                        // 19: stays (offsets)
+    w.addOp(GraphOp(.flatten, inputs: [20], output: 21))
+    w.addOp(GraphOp(.gemm(fusedReLU: false), inputs: [21], output: 22, tensors: [try t([2, 10]), try t([2])]))
+    w.outputValue = 22
+    let model = try w.model()
+    let count = model.valueShapes[0]!.reduce(1, *)
+    for batch in [1, 2] {
+      let input = rng.floats(batch * count, -2, 2)
+      let unfused = InferenceModel(model: model)
+      try unfused.prepare(batchSize: batch, forGradient: true)
+      let expected = try unfused.logits(input)
+      let runner = InferenceModel(model: model)
+      #expect(try runner.logits(input) == expected, "batch \(batch)")
+      let concats = runner.steps.filter { if case .concat = $0.operation { return true } else { return false } }
+      #expect(concats.map(\.opIndex) == (batch == 1 ? [12, 19] : [2, 5, 12, 19]), "batch \(batch)")
+      let reluAfter = runner.steps.filter { $0.reluCount > 0 }.map(\.opIndex)
+      #expect(reluAfter == (batch == 1 ? [3, 4] : []), "batch \(batch)")
+      if batch == 1 {
+        #expect(runner.values[1] + 0 == runner.values[3] && runner.values[2] == runner.values[3] + 32)
+        #expect(runner.values[4] == runner.values[7] && runner.values[5] == runner.values[7] + 32)
+        #expect(runner.values[11] != runner.values[13] && runner.values[16] != runner.values[20])
+      }
+    }
+  }
+
   @Test func badInputsThrow() throws {
     let runner = InferenceModel(model: try makeNetworkWriter().model())
     #expect(throws: RuntimeError.inputSizeMismatch(expected: 297, actual: 5)) { try runner.logits([1, 2, 3, 4, 5]) }
