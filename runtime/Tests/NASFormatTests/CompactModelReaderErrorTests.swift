@@ -10,16 +10,6 @@ import Testing
     bytes = try makeTestWriter(dataType: .int8, encoding: .plain).serialized()
   }
 
-  private func expectError(_ expected: FormatError, _ data: [UInt8],
-                           sourceLocation: SourceLocation = #_sourceLocation) {
-    do {
-      _ = try CompactModelReader.parse(data)
-      Issue.record("parsed, expected \(expected)", sourceLocation: sourceLocation)
-    } catch {
-      #expect(error == expected, sourceLocation: sourceLocation)
-    }
-  }
-
   private func expectParses(_ data: [UInt8], sourceLocation: SourceLocation = #_sourceLocation) {
     do {
       _ = try CompactModelReader.parse(data)

@@ -133,16 +133,6 @@ import Testing
     model = try CompactModelReader.parse(bytes)
   }
 
-  private func expectError(_ expected: FormatError, _ data: [UInt8],
-                           sourceLocation: SourceLocation = #_sourceLocation) {
-    do {
-      _ = try CompactModelReader.parse(data)
-      Issue.record("parsed, expected \(expected)", sourceLocation: sourceLocation)
-    } catch {
-      #expect(error == expected, sourceLocation: sourceLocation)
-    }
-  }
-
   /// The sections with `tag`'s payload passed through `edit` (offsets are implied, so nothing needs relocating).
   private func editing(_ tag: String, minor: UInt16 = 1, _ edit: (inout [UInt8]) -> Void) -> [UInt8] {
     var sections = splitSections(bytes).sections

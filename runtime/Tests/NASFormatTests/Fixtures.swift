@@ -1,4 +1,5 @@
 @testable import NASFormat
+import Testing
 
 /// SplitMix64: a tiny seeded generator so every test and fuzz case is reproducible.
 struct TestRNG {
@@ -187,4 +188,14 @@ func find(_ needle: [UInt8], in bytes: [UInt8]) -> Int? {
   guard needle.count <= bytes.count else { return nil }
   for i in 0...(bytes.count - needle.count) where bytes[i..<(i + needle.count)].elementsEqual(needle) { return i }
   return nil
+}
+
+/// Expects `CompactModelReader.parse(data)` to throw exactly `expected`.
+func expectError(_ expected: FormatError, _ data: [UInt8], sourceLocation: SourceLocation = #_sourceLocation) {
+  do {
+    _ = try CompactModelReader.parse(data)
+    Issue.record("parsed, expected \(expected)", sourceLocation: sourceLocation)
+  } catch {
+    #expect(error == expected, sourceLocation: sourceLocation)
+  }
 }
