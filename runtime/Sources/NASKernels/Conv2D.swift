@@ -101,13 +101,15 @@ public struct Conv2DGeometry: Equatable, Sendable, CustomStringConvertible {
 ///   - inputPlane: when given, x is (N, Cin, inputPlane.height, inputPlane.width) and the conv reads the
 ///     g.height × g.width window at the start of each plane (offset x to move the window: a crop before the
 ///     conv, fused). Only for a 1×1 unpadded conv with stride > 1, whose input is subsampled anyway.
+///   - relu: out = max(·, 0) of the result (`v.replacing(with: 0, where: v .< 0)`, as the stores of the
+///     direct product apply it). Not for depthwise convs.
 public func conv2dForward(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
                           _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
                           _ g: Conv2DGeometry, residual: UnsafePointer<Float>? = nil,
-                          inputPlane: (height: Int, width: Int)? = nil, threads: Int = 1,
+                          inputPlane: (height: Int, width: Int)? = nil, relu: Bool = false, threads: Int = 1,
                           gemm: GemmFunction? = nil) {
   if g.batch == 0 { return }
-  precondition(residual == nil || !g.isDepthwise, "conv2dForward: no residual for a depthwise conv")
+  precondition((residual == nil && !relu) || !g.isDepthwise, "conv2dForward: no residual or ReLU for a depthwise conv")
   if let plane = inputPlane {
     precondition(g.acceptsInputPlane && plane.height >= g.height && plane.width >= g.width,
                  "conv2dForward: input plane \(plane) needs a 1×1 unpadded strided conv no larger: \(g)")
@@ -128,7 +130,7 @@ public func conv2dForward(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer
       let image = n * g.outChannels * g.gemmN
       conv2dForwardImage(io.out + image, UnsafePointer(io.x) + n * g.inChannels * planeHeight * planeWidth,
                          io.weight, io.bias, g, residual: io.residual.map { $0 + image }, planeHeight: planeHeight,
-                         planeWidth: planeWidth, col: col, threads: perImageThreads, gemm: gemm)
+                         planeWidth: planeWidth, relu: relu, col: col, threads: perImageThreads, gemm: gemm)
     }
   }
 }
@@ -166,12 +168,13 @@ public func conv2dBackwardData(_ dInput: UnsafeMutablePointer<Float>, _ dOut: Un
 func conv2dForwardImage(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
                         _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
                         _ g: Conv2DGeometry, residual: UnsafePointer<Float>? = nil, planeHeight: Int,
-                        planeWidth: Int, col: UnsafeMutablePointer<Float>, threads: Int, gemm: GemmFunction?) {
+                        planeWidth: Int, relu: Bool = false, col: UnsafeMutablePointer<Float>, threads: Int,
+                        gemm: GemmFunction?) {
   let m = g.gemmM, k = g.gemmK, n = g.gemmN
   let direct = usesDirectProduct(g, gemm: gemm, reduction: k, m: m, n: n, k: k)
   if g.isPointwise && direct {
     pointwiseProduct(out, ldo: n, weight, wRowStride: k, wColumnStride: 1, x, ldx: n, bias: bias, m: m, n: n,
-                     k: k, accumulate: false, residual: residual, threads: threads)
+                     k: k, accumulate: false, residual: residual, relu: relu, threads: threads)
     return
   }
   let inGroup = g.inChannels / g.groups * planeHeight * planeWidth
@@ -205,10 +208,13 @@ func conv2dForwardImage(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<F
     if direct {
       pointwiseProduct(outGroup, ldo: n, weightGroup, wRowStride: k, wColumnStride: 1, b, ldx: n,
                        bias: bias.map { $0 + group * m }, m: m, n: n, k: k, accumulate: false,
-                       residual: residual.map { $0 + group * m * n }, threads: threads)
+                       residual: residual.map { $0 + group * m * n }, relu: relu, threads: threads)
     } else {
       runGemm(gemm, GemmCall(c: outGroup, ldc: n, a: weightGroup, lda: k, transposeA: false, b: b, ldb: n,
                              transposeB: false, m: m, n: n, k: k, alpha: 1, beta: beta, threads: threads))
+      if relu {
+        for i in 0..<(m * n) where outGroup[i] < 0 { outGroup[i] = 0 }
+      }
     }
   }
 }

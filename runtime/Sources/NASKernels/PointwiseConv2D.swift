@@ -55,10 +55,12 @@ func pointwiseProductFits(m: Int, n: Int, k: Int) -> Bool {
 ///   - x: (k, n), row stride `ldx`
 ///   - bias: (m) or nil; ignored with `accumulate`
 ///   - residual: (m, n) with row stride `ldo`, or nil; it may be `out` itself; ignored with `accumulate`
+///   - relu: store max(·, 0) of each result (as `v.replacing(with: 0, where: v .< 0)`); not with `accumulate`
 func pointwiseProduct(_ out: UnsafeMutablePointer<Float>, ldo: Int, _ w: UnsafePointer<Float>, wRowStride: Int,
                       wColumnStride: Int, _ x: UnsafePointer<Float>, ldx: Int, bias: UnsafePointer<Float>?,
                       m: Int, n: Int, k: Int, accumulate: Bool, residual: UnsafePointer<Float>? = nil,
-                      threads: Int = 1) {
+                      relu: Bool = false, threads: Int = 1) {
+  assert(!(accumulate && relu))
   assert(m >= 0 && n >= 0 && k >= 0 && ldo >= n && ldx >= n)
   if m == 0 || n == 0 { return }
   // Accumulating is adding the old out (and no bias): one path for both.
@@ -66,23 +68,24 @@ func pointwiseProduct(_ out: UnsafeMutablePointer<Float>, ldo: Int, _ w: UnsafeP
   let blocks = (m + PointwiseTile.rows - 1) / PointwiseTile.rows
   let workers = m * n * k < 1 << 20 ? 1 : min(threads, blocks)
   if workers <= 1 {
-    pointwiseRows(out, ldo: ldo, w, wRowStride, wColumnStride, x, ldx: ldx, bias: bias, addend: addend, rows: 0..<m,
-                  n: n, k: k)
+    pointwiseRows(out, ldo: ldo, w, wRowStride, wColumnStride, x, ldx: ldx, bias: bias, addend: addend, relu: relu,
+                  rows: 0..<m, n: n, k: k)
     return
   }
   let io = ConvPointers(out: out, x: UnsafeMutablePointer(mutating: x), weight: w, bias: bias, residual: addend)
   concurrentRanges(blocks, threads: workers) { range in
     let rows = (range.lowerBound * PointwiseTile.rows)..<min(m, range.upperBound * PointwiseTile.rows)
     pointwiseRows(io.out, ldo: ldo, io.weight, wRowStride, wColumnStride, UnsafePointer(io.x), ldx: ldx,
-                  bias: io.bias, addend: io.residual, rows: rows, n: n, k: k)
+                  bias: io.bias, addend: io.residual, relu: relu, rows: rows, n: n, k: k)
   }
 }
 
 /// Rows `rows` of `pointwiseProduct`, on the calling thread: out = bias + w · x, or with `addend`
-/// out = addend + (bias + w · x) (addend (m, n) with row stride `ldo`, possibly out itself).
+/// out = addend + (bias + w · x) (addend (m, n) with row stride `ldo`, possibly out itself); max(·, 0) of that
+/// with `relu`.
 func pointwiseRows(_ out: UnsafeMutablePointer<Float>, ldo: Int, _ w: UnsafePointer<Float>, _ wRowStride: Int,
                    _ wColumnStride: Int, _ x: UnsafePointer<Float>, ldx: Int, bias: UnsafePointer<Float>?,
-                   addend: UnsafePointer<Float>?, rows: Range<Int>, n: Int, k: Int) {
+                   addend: UnsafePointer<Float>?, relu: Bool = false, rows: Range<Int>, n: Int, k: Int) {
   let accumulate = addend != nil
   let width = FloatVector.scalarCount
   let stripEnd = n / PointwiseTile.columns * PointwiseTile.columns
@@ -100,37 +103,37 @@ func pointwiseRows(_ out: UnsafeMutablePointer<Float>, ldo: Int, _ w: UnsafePoin
     let b = bias.map { $0 + r }, a = addend.map { $0 + r * ldo }
     var c = 0
     while c < stripEnd {
-      pointwiseTile(layout, o + c, ldo, wr, wRowStride, wColumnStride, x + c, ldx, b, k, a.map { $0 + c }, height,
+      pointwiseTile(layout, o + c, ldo, wr, wRowStride, wColumnStride, x + c, ldx, b, k, a.map { $0 + c }, relu, height,
                     true)
       c += PointwiseTile.columns
     }
     while c < vectorEnd {
-      pointwiseTile(layout, o + c, ldo, wr, wRowStride, wColumnStride, x + c, ldx, b, k, a.map { $0 + c }, height,
+      pointwiseTile(layout, o + c, ldo, wr, wRowStride, wColumnStride, x + c, ldx, b, k, a.map { $0 + c }, relu, height,
                     false)
       c += width
     }
     if overlapTail {
       pointwiseTile(layout, o + n - width, ldo, wr, wRowStride, wColumnStride, x + n - width, ldx, b, k, nil,
-                    height, false)
+                    relu, height, false)
     }
     r += height
   }
   if vectorEnd == n || overlapTail { return }
   if dotTail {
-    pointwiseDotTail(out, ldo: ldo, w, wRowStride, x, ldx: ldx, bias: bias, addend: addend, rows: rows,
-                     column: vectorEnd, n: n, k: k)
+    pointwiseDotTail(out, ldo: ldo, w, wRowStride, x, ldx: ldx, bias: bias, addend: addend, relu: relu,
+                     rows: rows, column: vectorEnd, n: n, k: k)
     return
   }
   pointwisePaddedTail(out, ldo: ldo, w, wRowStride, wColumnStride, x, ldx: ldx, bias: bias, addend: addend,
-                      rows: rows, column: vectorEnd, n: n, k: k)
+                      relu: relu, rows: rows, column: vectorEnd, n: n, k: k)
 }
 
 /// Columns column..<n (fewer than one vector) of `pointwiseRows` through a zero-padded (k, width) copy of x.
 @inline(never)
 func pointwisePaddedTail(_ out: UnsafeMutablePointer<Float>, ldo: Int, _ w: UnsafePointer<Float>,
                          _ wRowStride: Int, _ wColumnStride: Int, _ x: UnsafePointer<Float>, ldx: Int,
-                         bias: UnsafePointer<Float>?, addend: UnsafePointer<Float>?, rows: Range<Int>,
-                         column: Int, n: Int, k: Int) {
+                         bias: UnsafePointer<Float>?, addend: UnsafePointer<Float>?, relu: Bool,
+                         rows: Range<Int>, column: Int, n: Int, k: Int) {
   let width = FloatVector.scalarCount, valid = n - column
   let xTail = allocateAligned(k * width), outTail = allocateAligned(PointwiseTile.rows * width)
   defer {
@@ -144,7 +147,7 @@ func pointwisePaddedTail(_ out: UnsafeMutablePointer<Float>, ldo: Int, _ w: Unsa
   while r < rows.upperBound {
     let height = min(PointwiseTile.rows, rows.upperBound - r)
     pointwiseTile(layout, outTail, width, w + r * wRowStride, wRowStride, wColumnStride, xTail, width,
-                  bias.map { $0 + r }, k, nil, height, false)
+                  bias.map { $0 + r }, k, nil, false, height, false)
     for i in 0..<height {
       let dst = out + (r + i) * ldo + column, src = outTail + i * width
       if let addend {
@@ -152,6 +155,9 @@ func pointwisePaddedTail(_ out: UnsafeMutablePointer<Float>, ldo: Int, _ w: Unsa
         for j in 0..<valid { dst[j] = a[j] + src[j] }
       } else {
         for j in 0..<valid { dst[j] = src[j] }
+      }
+      if relu {
+        for j in 0..<valid where dst[j] < 0 { dst[j] = 0 }
       }
     }
     r += height
@@ -165,7 +171,7 @@ func pointwisePaddedTail(_ out: UnsafeMutablePointer<Float>, ldo: Int, _ w: Unsa
 @inline(never)
 func pointwiseDotTail(_ out: UnsafeMutablePointer<Float>, ldo: Int, _ w: UnsafePointer<Float>, _ wRowStride: Int,
                       _ x: UnsafePointer<Float>, ldx: Int, bias: UnsafePointer<Float>?,
-                      addend: UnsafePointer<Float>?, rows: Range<Int>, column: Int, n: Int, k: Int) {
+                      addend: UnsafePointer<Float>?, relu: Bool, rows: Range<Int>, column: Int, n: Int, k: Int) {
   let count = n - column
   assert(count >= 1 && count <= 4 && k >= FloatVector.scalarCount)
   // Stack scratch up to 16 KB (k ≤ 1024), the shared cache beyond.
@@ -179,10 +185,10 @@ func pointwiseDotTail(_ out: UnsafeMutablePointer<Float>, ldo: Int, _ w: UnsafeP
       }
     }
     switch count {
-    case 1: PointwiseDotTail<1>.run(out, ldo, w, wRowStride, xt, bias, addend, rows, column, k)
-    case 2: PointwiseDotTail<2>.run(out, ldo, w, wRowStride, xt, bias, addend, rows, column, k)
-    case 3: PointwiseDotTail<3>.run(out, ldo, w, wRowStride, xt, bias, addend, rows, column, k)
-    default: PointwiseDotTail<4>.run(out, ldo, w, wRowStride, xt, bias, addend, rows, column, k)
+    case 1: PointwiseDotTail<1>.run(out, ldo, w, wRowStride, xt, bias, addend, relu, rows, column, k)
+    case 2: PointwiseDotTail<2>.run(out, ldo, w, wRowStride, xt, bias, addend, relu, rows, column, k)
+    case 3: PointwiseDotTail<3>.run(out, ldo, w, wRowStride, xt, bias, addend, relu, rows, column, k)
+    default: PointwiseDotTail<4>.run(out, ldo, w, wRowStride, xt, bias, addend, relu, rows, column, k)
     }
   }
   if count * k <= 4096 {
@@ -201,7 +207,7 @@ enum PointwiseDotTail<let count: Int> {
   @inline(never)
   static func run(_ out: UnsafeMutablePointer<Float>, _ ldo: Int, _ w: UnsafePointer<Float>, _ wRowStride: Int,
                   _ xt: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?, _ addend: UnsafePointer<Float>?,
-                  _ rows: Range<Int>, _ column: Int, _ k: Int) {
+                  _ relu: Bool, _ rows: Range<Int>, _ column: Int, _ k: Int) {
     typealias V = FloatVector
     let kv = k / V.scalarCount * V.scalarCount
     // Rows of xt past `count` are never read: their pointers repeat row 0 and their products are dropped.
@@ -218,6 +224,7 @@ enum PointwiseDotTail<let count: Int> {
       } else {
         out[o] = (bias?[i] ?? 0) + sum
       }
+      if relu && out[o] < 0 { out[o] = 0 }
     }
     let end = kv * MemoryLayout<Float>.stride
     var i = rows.lowerBound
@@ -286,12 +293,12 @@ func pointwiseLayout(wRowStride: Int, wColumnStride: Int) -> Int {
 @inline(__always)
 func pointwiseTile(_ layout: Int, _ out: UnsafeMutablePointer<Float>, _ ldo: Int, _ w: UnsafePointer<Float>,
                    _ wRowStride: Int, _ wColumnStride: Int, _ x: UnsafePointer<Float>, _ ldx: Int,
-                   _ bias: UnsafePointer<Float>?, _ k: Int, _ addend: UnsafePointer<Float>?, _ rows: Int,
-                   _ full: Bool) {
+                   _ bias: UnsafePointer<Float>?, _ k: Int, _ addend: UnsafePointer<Float>?, _ relu: Bool,
+                   _ rows: Int, _ full: Bool) {
   switch layout {
-  case 0: PointwiseTiles<0>.tile(out, ldo, w, wRowStride, 1, x, ldx, bias, k, addend, rows, full)
-  case 1: PointwiseTiles<1>.tile(out, ldo, w, 1, wColumnStride, x, ldx, bias, k, addend, rows, full)
-  default: PointwiseTiles<2>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend, rows, full)
+  case 0: PointwiseTiles<0>.tile(out, ldo, w, wRowStride, 1, x, ldx, bias, k, addend, relu, rows, full)
+  case 1: PointwiseTiles<1>.tile(out, ldo, w, 1, wColumnStride, x, ldx, bias, k, addend, relu, rows, full)
+  default: PointwiseTiles<2>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend, relu, rows, full)
   }
 }
 
@@ -301,45 +308,45 @@ enum PointwiseTiles<let layout: Int> {
   /// Runs the `PointwiseKernel` specialisation for `rows` (1…PointwiseTile.rows) and the strip width.
   static func tile(_ out: UnsafeMutablePointer<Float>, _ ldo: Int, _ w: UnsafePointer<Float>, _ wRowStride: Int,
                    _ wColumnStride: Int, _ x: UnsafePointer<Float>, _ ldx: Int, _ bias: UnsafePointer<Float>?,
-                   _ k: Int, _ addend: UnsafePointer<Float>?, _ rows: Int, _ full: Bool) {
+                   _ k: Int, _ addend: UnsafePointer<Float>?, _ relu: Bool, _ rows: Int, _ full: Bool) {
     #if NAS_AVX512
     if full {
       switch rows {
-      case 8: PointwiseKernel<8, 3, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend)
-      case 7: PointwiseKernel<7, 3, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend)
-      case 6: PointwiseKernel<6, 3, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend)
-      case 5: PointwiseKernel<5, 3, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend)
-      case 4: PointwiseKernel<4, 3, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend)
-      case 3: PointwiseKernel<3, 3, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend)
-      case 2: PointwiseKernel<2, 3, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend)
-      default: PointwiseKernel<1, 3, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend)
+      case 8: PointwiseKernel<8, 3, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend, relu)
+      case 7: PointwiseKernel<7, 3, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend, relu)
+      case 6: PointwiseKernel<6, 3, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend, relu)
+      case 5: PointwiseKernel<5, 3, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend, relu)
+      case 4: PointwiseKernel<4, 3, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend, relu)
+      case 3: PointwiseKernel<3, 3, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend, relu)
+      case 2: PointwiseKernel<2, 3, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend, relu)
+      default: PointwiseKernel<1, 3, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend, relu)
       }
     } else {
       switch rows {
-      case 8: PointwiseKernel<8, 1, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend)
-      case 7: PointwiseKernel<7, 1, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend)
-      case 6: PointwiseKernel<6, 1, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend)
-      case 5: PointwiseKernel<5, 1, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend)
-      case 4: PointwiseKernel<4, 1, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend)
-      case 3: PointwiseKernel<3, 1, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend)
-      case 2: PointwiseKernel<2, 1, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend)
-      default: PointwiseKernel<1, 1, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend)
+      case 8: PointwiseKernel<8, 1, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend, relu)
+      case 7: PointwiseKernel<7, 1, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend, relu)
+      case 6: PointwiseKernel<6, 1, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend, relu)
+      case 5: PointwiseKernel<5, 1, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend, relu)
+      case 4: PointwiseKernel<4, 1, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend, relu)
+      case 3: PointwiseKernel<3, 1, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend, relu)
+      case 2: PointwiseKernel<2, 1, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend, relu)
+      default: PointwiseKernel<1, 1, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend, relu)
       }
     }
     #else
     if full {
       switch rows {
-      case 4: PointwiseKernel<4, 2, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend)
-      case 3: PointwiseKernel<3, 2, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend)
-      case 2: PointwiseKernel<2, 2, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend)
-      default: PointwiseKernel<1, 2, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend)
+      case 4: PointwiseKernel<4, 2, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend, relu)
+      case 3: PointwiseKernel<3, 2, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend, relu)
+      case 2: PointwiseKernel<2, 2, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend, relu)
+      default: PointwiseKernel<1, 2, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend, relu)
       }
     } else {
       switch rows {
-      case 4: PointwiseKernel<4, 1, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend)
-      case 3: PointwiseKernel<3, 1, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend)
-      case 2: PointwiseKernel<2, 1, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend)
-      default: PointwiseKernel<1, 1, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend)
+      case 4: PointwiseKernel<4, 1, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend, relu)
+      case 3: PointwiseKernel<3, 1, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend, relu)
+      case 2: PointwiseKernel<2, 1, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend, relu)
+      default: PointwiseKernel<1, 1, layout>.tile(out, ldo, w, wRowStride, wColumnStride, x, ldx, bias, k, addend, relu)
       }
     }
     #endif
@@ -350,11 +357,11 @@ enum PointwiseTiles<let layout: Int> {
 /// `rows` and `vectors` below fold away, so only the live accumulators exist.
 enum PointwiseKernel<let rows: Int, let vectors: Int, let layout: Int> {
   /// out[0..<rows, 0..<vectors·width] = bias + w[0..<rows, :] · x[:, 0..<vectors·width], or with `addend`
-  /// (same row stride `ldo`, possibly out) addend + (bias + w · x).
+  /// (same row stride `ldo`, possibly out) addend + (bias + w · x); max(·, 0) of that with `relu`.
   @inline(never)
   static func tile(_ out: UnsafeMutablePointer<Float>, _ ldo: Int, _ w: UnsafePointer<Float>, _ wRowStride: Int,
                    _ wColumnStride: Int, _ x: UnsafePointer<Float>, _ ldx: Int, _ bias: UnsafePointer<Float>?,
-                   _ k: Int, _ addend: UnsafePointer<Float>?) {
+                   _ k: Int, _ addend: UnsafePointer<Float>?, _ relu: Bool) {
     typealias V = FloatVector
     let vb = MemoryLayout<V>.size
     @inline(__always) func initial(_ i: Int) -> V {
@@ -434,30 +441,27 @@ enum PointwiseKernel<let rows: Int, let vectors: Int, let layout: Int> {
     }
     // Without an addend it reads the (unused) out rows' addresses, never their values.
     let add = addend != nil, a = addend ?? UnsafePointer(out)
-    storeVectors(out, a, a00, a01, a02, vectors, add)
-    if rows > 1 { storeVectors(out + ldo, a + ldo, a10, a11, a12, vectors, add) }
-    if rows > 2 { storeVectors(out + 2 * ldo, a + 2 * ldo, a20, a21, a22, vectors, add) }
-    if rows > 3 { storeVectors(out + 3 * ldo, a + 3 * ldo, a30, a31, a32, vectors, add) }
-    if rows > 4 { storeVectors(out + 4 * ldo, a + 4 * ldo, a40, a41, a42, vectors, add) }
-    if rows > 5 { storeVectors(out + 5 * ldo, a + 5 * ldo, a50, a51, a52, vectors, add) }
-    if rows > 6 { storeVectors(out + 6 * ldo, a + 6 * ldo, a60, a61, a62, vectors, add) }
-    if rows > 7 { storeVectors(out + 7 * ldo, a + 7 * ldo, a70, a71, a72, vectors, add) }
+    storeVectors(out, a, a00, a01, a02, vectors, add, relu)
+    if rows > 1 { storeVectors(out + ldo, a + ldo, a10, a11, a12, vectors, add, relu) }
+    if rows > 2 { storeVectors(out + 2 * ldo, a + 2 * ldo, a20, a21, a22, vectors, add, relu) }
+    if rows > 3 { storeVectors(out + 3 * ldo, a + 3 * ldo, a30, a31, a32, vectors, add, relu) }
+    if rows > 4 { storeVectors(out + 4 * ldo, a + 4 * ldo, a40, a41, a42, vectors, add, relu) }
+    if rows > 5 { storeVectors(out + 5 * ldo, a + 5 * ldo, a50, a51, a52, vectors, add, relu) }
+    if rows > 6 { storeVectors(out + 6 * ldo, a + 6 * ldo, a60, a61, a62, vectors, add, relu) }
+    if rows > 7 { storeVectors(out + 7 * ldo, a + 7 * ldo, a70, a71, a72, vectors, add, relu) }
   }
 }
 
 /// Stores the first `count` (≤ 3) of v0, v1, v2 at consecutive vectors of one row, or with `add` the addend row's
-/// vectors plus them.
+/// vectors plus them; max(·, 0) of those with `relu`.
 @inline(__always)
 func storeVectors(_ row: UnsafeMutablePointer<Float>, _ addendRow: UnsafePointer<Float>, _ v0: FloatVector,
-                  _ v1: FloatVector, _ v2: FloatVector, _ count: Int, _ add: Bool) {
+                  _ v1: FloatVector, _ v2: FloatVector, _ count: Int, _ add: Bool, _ relu: Bool = false) {
   let raw = UnsafeMutableRawPointer(row), source = UnsafeRawPointer(addendRow), vb = MemoryLayout<FloatVector>.size
   @inline(__always) func put(_ v: FloatVector, _ offset: Int) {
-    if add {
-      raw.storeBytes(of: source.loadUnaligned(fromByteOffset: offset, as: FloatVector.self) + v, toByteOffset: offset,
-                     as: FloatVector.self)
-    } else {
-      raw.storeBytes(of: v, toByteOffset: offset, as: FloatVector.self)
-    }
+    var value = add ? source.loadUnaligned(fromByteOffset: offset, as: FloatVector.self) + v : v
+    if relu { value = value.replacing(with: 0, where: value .< 0) }
+    raw.storeBytes(of: value, toByteOffset: offset, as: FloatVector.self)
   }
   put(v0, 0)
   if count > 1 { put(v1, vb) }

@@ -531,6 +531,10 @@ public final class InferenceModel {
     let x = UnsafePointer(values[step.inputs[0]])
     switch step.operation {
     case let .conv(weight, bias, fast, window, batch, inChannels, outChannels, groups, fusedReLU):
+      if let g = fast, !g.isDepthwise {
+        conv2dForward(out, x, weight, bias, g, relu: fusedReLU || step.reluCount > 0, threads: threads)
+        return
+      }
       if let g = fast {
         conv2dForward(out, x, weight, bias, g, threads: threads)
       } else {
@@ -539,10 +543,13 @@ public final class InferenceModel {
       }
       if fusedReLU { reluInPlace(out, count: batch * outChannels * window.outputPlane) }
     case let .croppedConv(weight, bias, g, planeHeight, planeWidth, offset, fusedReLU):
-      conv2dForward(out, x + offset, weight, bias, g, inputPlane: (planeHeight, planeWidth), threads: threads)
-      if fusedReLU { reluInPlace(out, count: g.outputCount) }
+      conv2dForward(out, x + offset, weight, bias, g, inputPlane: (planeHeight, planeWidth),
+                    relu: fusedReLU || step.reluCount > 0, threads: threads)
+      return
     case let .convAdd(weight, bias, g):
-      conv2dForward(out, x, weight, bias, g, residual: UnsafePointer(values[step.inputs[1]]), threads: threads)
+      conv2dForward(out, x, weight, bias, g, residual: UnsafePointer(values[step.inputs[1]]),
+                    relu: step.reluCount > 0, threads: threads)
+      return
     case let .depthwiseConvReLUInput(weight, bias, g, fusedReLU):
       depthwiseConv2dForward(out, x, weight, bias, g, inputReLU: true, threads: threads)
       if fusedReLU { reluInPlace(out, count: g.outputCount) }
@@ -596,6 +603,7 @@ public final class InferenceModel {
             m: batch, n: outFeatures, k: inFeatures, alpha: 1, beta: bias == nil ? 0 : 1, threads: threads)
       if fusedReLU { reluInPlace(out, count: batch * outFeatures) }
     }
+    // Dense convs returned above: they apply the ReLU in their stores.
     if step.reluCount > 0 { reluInPlace(out, count: step.reluCount) }
   }
 }

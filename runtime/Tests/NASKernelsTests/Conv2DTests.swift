@@ -156,6 +156,43 @@ func convTolerance(_ g: Conv2DGeometry) -> Float {
       .geometry.acceptsInputPlane)
   }
 
+  /// relu: max(·, 0) of the conv (with and without a residual), against the reference and bit for bit the conv
+  /// then a ReLU; direct path and imposed GEMM, 1 and 2 threads.
+  @Test(arguments: convSweep.filter { !$0.geometry.isDepthwise })
+  func forwardWithReLUIsReLUOfConv(_ t: ConvCase) {
+    let g = t.geometry
+    let x = convTestValues(g.inputCount, seed: 24)
+    let w = convTestValues(g.weightCount, seed: 25)
+    let b = t.bias ? convTestValues(g.outChannels, seed: 26) : nil
+    let residual = convTestValues(g.outputCount, seed: 27)
+    let imposed: GemmFunction = { $0.runSwift() }
+    for withResidual in [false, true] {
+      let reference = referenceConv2d(x, w, b, g)
+      let expected = zip(reference, residual).map { max(withResidual ? $0 + $1 : $0, 0) }
+      for (gemm, threads) in [(false, 1), (false, 2), (true, 1)] {
+        var plain = [Float](repeating: .nan, count: g.outputCount)
+        plain.withUnsafeMutableBufferPointer { o in
+          residual.withUnsafeBufferPointer { r in
+            conv2dForward(o.baseAddress!, x, w, b, g, residual: withResidual ? r.baseAddress! : nil,
+                          gemm: gemm ? imposed : nil)
+          }
+        }
+        var out = [Float](repeating: .nan, count: g.outputCount)
+        out.withUnsafeMutableBufferPointer { o in
+          residual.withUnsafeBufferPointer { r in
+            conv2dForward(o.baseAddress!, x, w, b, g, residual: withResidual ? r.baseAddress! : nil, relu: true,
+                          threads: threads, gemm: gemm ? imposed : nil)
+          }
+        }
+        let label = "\(t) residual \(withResidual) gemm \(gemm) threads \(threads)"
+        let result = convTestCompare(out, expected) { _ in convTolerance(g) + 1e-6 }
+        #expect(result.mismatches.isEmpty, "\(label): max diff \(result.maxDiff) \(result.mismatches)")
+        #expect(out == plain.map { $0 < 0 ? 0 : $0 }, "\(label): differs from the conv then a ReLU")
+        #expect(out.contains(0) && !out.contains { $0 < 0 }, "\(label)")
+      }
+    }
+  }
+
   @Test(arguments: convSweep)
   func backwardDataMatchesReferenceAndAccumulates(_ t: ConvCase) {
     let g = t.geometry

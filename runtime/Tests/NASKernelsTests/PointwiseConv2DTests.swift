@@ -12,9 +12,11 @@ private struct PointwiseCase: CustomStringConvertible, Sendable {
   var slack = 0
   /// A residual (m, n) with out's row stride: 1 a separate buffer, 2 out itself (its initial values).
   var residual = 0
+  /// max(·, 0) of the result.
+  var relu = false
   var description: String {
     "\(m)×\(n)×\(k) w strides \(wRowStride ?? k),\(wColumnStride ?? 1) bias \(bias) accumulate \(accumulate) "
-      + "slack \(slack) residual \(residual)"
+      + "slack \(slack) residual \(residual) relu \(relu)"
   }
 }
 
@@ -44,6 +46,12 @@ private let pointwiseCases: [PointwiseCase] = [
   PointwiseCase(m: 13, n: 3, k: 20, bias: false, residual: 1),
   PointwiseCase(m: 6, n: 47, k: 33, wRowStride: 1, wColumnStride: 8, slack: 1, residual: 1),
   PointwiseCase(m: 37, n: 196, k: 160, residual: 2),
+  // ReLU in the stores: full strips and overlapping tail, dot-product tail, padded tail, with residuals.
+  PointwiseCase(m: 9, n: 53, k: 20, relu: true),
+  PointwiseCase(m: 64, n: 49, k: 64, residual: 1, relu: true),
+  PointwiseCase(m: 9, n: 53, k: 7, residual: 1, relu: true),
+  PointwiseCase(m: 5, n: 31, k: 6, wRowStride: 13, wColumnStride: 2, relu: true),
+  PointwiseCase(m: 16, n: 784, k: 16, slack: 2, residual: 2, relu: true),
 ]
 
 @Suite struct PointwiseConv2DTests {
@@ -62,7 +70,7 @@ private let pointwiseCases: [PointwiseCase] = [
         var sum = t.accumulate ? Double(out0[i * ld + j]) : (t.bias ? Double(bias[i]) : 0)
         if t.residual > 0 { sum += Double(residual[i * ld + j]) }
         for p in 0..<t.k { sum += Double(w[i * rowStride + p * columnStride]) * Double(x[p * ld + j]) }
-        expected[i * ld + j] = Float(sum)
+        expected[i * ld + j] = Float(t.relu ? max(sum, 0) : sum)
       }
     }
     var results: [[Float]] = []
@@ -74,7 +82,7 @@ private let pointwiseCases: [PointwiseCase] = [
             let rp = t.residual == 2 ? UnsafePointer(o.baseAddress!) : t.residual == 1 ? r.baseAddress! : nil
             pointwiseProduct(o.baseAddress!, ldo: ld, w, wRowStride: rowStride, wColumnStride: columnStride, x,
                              ldx: ld, bias: t.bias ? b.baseAddress! : nil, m: t.m, n: t.n, k: t.k,
-                             accumulate: t.accumulate, residual: rp, threads: threads)
+                             accumulate: t.accumulate, residual: rp, relu: t.relu, threads: threads)
           }
         }
       }
@@ -84,8 +92,9 @@ private let pointwiseCases: [PointwiseCase] = [
       results.append(out)
     }
     #expect(results[0] == results[1], "\(t): 1 and 2 threads differ")
-    if t.residual > 0 {
-      // Bit for bit the plain product plus the residual, one Float add per element (a conv then an add).
+    if t.residual > 0 || t.relu {
+      // Bit for bit the plain product plus the residual, one Float add per element (a conv then an add), then
+      // the ReLU.
       var plain = out0
       plain.withUnsafeMutableBufferPointer { o in
         bias.withUnsafeBufferPointer { b in
@@ -94,7 +103,12 @@ private let pointwiseCases: [PointwiseCase] = [
         }
       }
       var separate = out0
-      for i in 0..<t.m { for j in 0..<t.n { separate[i * ld + j] = residual[i * ld + j] + plain[i * ld + j] } }
+      for i in 0..<t.m {
+        for j in 0..<t.n {
+          let v = t.residual > 0 ? residual[i * ld + j] + plain[i * ld + j] : plain[i * ld + j]
+          separate[i * ld + j] = t.relu && v < 0 ? 0 : v
+        }
+      }
       #expect(results[0] == separate, "\(t): differs from the product then the add")
     }
   }
