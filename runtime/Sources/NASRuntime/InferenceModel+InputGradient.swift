@@ -38,7 +38,7 @@ extension InferenceModel {
   private func executeBackward(_ step: PlannedStep) {
     let dOut = gradients[step.output]
     let out = UnsafePointer(values[step.output])
-    let dx = gradients[step.inputs[0]]
+    let dx = gradients[step.inputIDs[0]]
     switch step.operation {
     case let .conv(weight, _, fast, window, batch, inChannels, outChannels, groups, fusedReLU):
       if fusedReLU { reluMaskInPlace(dOut, out, count: batch * outChannels * window.outputPlane) }
@@ -65,13 +65,13 @@ extension InferenceModel {
         windowAvgPoolBackward(dx, dOut, planes: planes, window, countIncludePad: countIncludePad)
       }
     case let .add(count):
-      for id in step.inputs { accumulateInto(gradients[id], dOut, count: count) }
+      for id in step.inputIDs { accumulateInto(gradients[id], dOut, count: count) }
     case let .concat(channels, planeSize, batch, relu):
       precondition(!relu, "InferenceModel: fused steps exist only in inference plans, backward needs a gradient plan")
       let total = channels.reduce(0, +)
       for n in 0..<batch {
         var offset = 0
-        for (i, id) in step.inputs.enumerated() {
+        for (i, id) in step.inputIDs.enumerated() {
           let block = channels[i] * planeSize
           accumulateInto(gradients[id] + n * block, dOut + n * total * planeSize + offset, count: block)
           offset += block

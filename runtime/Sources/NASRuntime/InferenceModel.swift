@@ -50,6 +50,9 @@ public final class InferenceModel {
   /// Floats in the activation arena of the current plan.
   public var plannedFloats: Int { arenaCount }
   private var argmaxBuffers: [UnsafeMutablePointer<Int32>] = []
+  /// The input ids and concat channel counts of the plan's steps (`PlannedStep` holds no reference-counted
+  /// storage, so the executor's per-step copies retain nothing).
+  private var indexBuffers: [UnsafeMutableBufferPointer<Int>] = []
   /// Gradient arena, same layout as `arena`; allocated by the first `backward` of a plan.
   var gradients: [UnsafeMutablePointer<Float>] = []
   private var gradientArena: UnsafeMutablePointer<Float>?
@@ -402,6 +405,8 @@ public final class InferenceModel {
     gradientArena = nil
     for buffer in argmaxBuffers { buffer.deallocate() }
     argmaxBuffers = []
+    for buffer in indexBuffers { buffer.deallocate() }
+    indexBuffers = []
     values = []
     gradients = []
     steps = []
@@ -456,8 +461,8 @@ public final class InferenceModel {
     case .add:
       operation = .add(count: n * valueCounts[output])
     case .concat:
-      operation = .concat(channels: op.inputs.map { model.valueShapes[$0]![0] }, planeSize: inShape[1] * inShape[2],
-                          batch: n, relu: scheduled.outputReLU)
+      operation = .concat(channels: planIndices(op.inputs.map { model.valueShapes[$0]![0] }),
+                          planeSize: inShape[1] * inShape[2], batch: n, relu: scheduled.outputReLU)
     case let .crop(p):
       operation = .crop(planes: n * inShape[0], height: inShape[1], width: inShape[2], top: p.top, left: p.left,
                         outHeight: outShape[1], outWidth: outShape[2])
@@ -479,8 +484,16 @@ public final class InferenceModel {
                         batch: n, inFeatures: valueCounts[op.inputs[0]], outFeatures: outShape[0],
                         fusedReLU: fusedReLU)
     }
-    return PlannedStep(operation: operation, inputs: op.inputs, output: output, opIndex: scheduled.index,
-                       reluCount: scheduled.reluAfter ? n * valueCounts[output] : 0)
+    return PlannedStep(operation: operation, inputIDs: planIndices(op.inputs), output: output,
+                       opIndex: scheduled.index, reluCount: scheduled.reluAfter ? n * valueCounts[output] : 0)
+  }
+
+  /// `values` in a buffer owned by the current plan.
+  private func planIndices(_ values: [Int]) -> UnsafeBufferPointer<Int> {
+    let buffer = UnsafeMutableBufferPointer<Int>.allocate(capacity: max(values.count, 1))
+    _ = buffer.initialize(from: values)
+    indexBuffers.append(buffer)
+    return UnsafeBufferPointer(rebasing: buffer[0..<values.count])
   }
 
   /// The NASKernels geometry for a square, symmetric pool it supports (padding ≤ kernel / 2), else nil.
@@ -528,7 +541,7 @@ public final class InferenceModel {
 
   func execute(_ step: PlannedStep) {
     let out = values[step.output]
-    let x = UnsafePointer(values[step.inputs[0]])
+    let x = UnsafePointer(values[step.inputIDs[0]])
     switch step.operation {
     case let .conv(weight, bias, fast, window, batch, inChannels, outChannels, groups, fusedReLU):
       if let g = fast, !g.isDepthwise {
@@ -547,7 +560,7 @@ public final class InferenceModel {
                     relu: fusedReLU || step.reluCount > 0, threads: threads)
       return
     case let .convAdd(weight, bias, g):
-      conv2dForward(out, x, weight, bias, g, residual: UnsafePointer(values[step.inputs[1]]),
+      conv2dForward(out, x, weight, bias, g, residual: UnsafePointer(values[step.inputIDs[1]]),
                     relu: step.reluCount > 0, threads: threads)
       return
     case let .depthwiseConvReLUInput(weight, bias, g, fusedReLU):
@@ -568,13 +581,13 @@ public final class InferenceModel {
         windowAvgPoolForward(out, x, planes: planes, window, countIncludePad: countIncludePad)
       }
     case let .add(count):
-      addCopy(out, x, values[step.inputs[1]], count: count)
-      for id in step.inputs.dropFirst(2) { accumulateInto(out, values[id], count: count) }
+      addCopy(out, x, values[step.inputIDs[1]], count: count)
+      for id in step.inputIDs.dropFirst(2) { accumulateInto(out, values[id], count: count) }
     case let .concat(channels, planeSize, batch, relu):
       let total = channels.reduce(0, +)
       for n in 0..<batch {
         var offset = 0
-        for (i, id) in step.inputs.enumerated() {
+        for (i, id) in step.inputIDs.enumerated() {
           let block = channels[i] * planeSize
           let dst = out + (n * total) * planeSize + offset, src = UnsafePointer(values[id] + n * block)
           if relu { reluCopy(dst, src, count: block) } else { dst.update(from: src, count: block) }

@@ -6,14 +6,18 @@ import NASKernels
 /// Built once per `InferenceModel.prepare(batchSize:)`; running it only reads these fields.
 struct PlannedStep {
   var operation: PlannedOperation
-  /// Value ids read, in op order.
-  var inputs: [Int]
+  /// Value ids read, in op order (owned by the plan: a step holds no reference-counted storage, so copying it
+  /// retains nothing).
+  var inputIDs: UnsafeBufferPointer<Int>
   /// The value id written.
   var output: Int
   /// The graph op this step runs (index into `model.graph.ops`).
   var opIndex: Int
   /// When > 0: max(·, 0) over these output floats after the op (`ScheduledOp.reluAfter`).
   var reluCount = 0
+
+  /// Value ids read, in op order.
+  var inputs: [Int] { Array(inputIDs) }
 }
 
 /// One graph op as an inference plan runs it: its inputs and output after plan-time fusion, and the ReLUs
@@ -75,7 +79,7 @@ enum PlannedOperation {
   case add(count: Int)
   /// Per-input channel counts; every input has `planeSize` = H·W. `relu`: writes max(·, 0) (a fused ReLU,
   /// inference plans only).
-  case concat(channels: [Int], planeSize: Int, batch: Int, relu: Bool)
+  case concat(channels: UnsafeBufferPointer<Int>, planeSize: Int, batch: Int, relu: Bool)
   case crop(planes: Int, height: Int, width: Int, top: Int, left: Int, outHeight: Int, outWidth: Int)
   case pad(planes: Int, height: Int, width: Int, top: Int, left: Int, outHeight: Int, outWidth: Int, value: Float)
   case channelAffine(scale: UnsafePointer<Float>, shift: UnsafePointer<Float>, batch: Int, channels: Int,
