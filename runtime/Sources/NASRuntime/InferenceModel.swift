@@ -10,7 +10,8 @@ import NASKernels
 /// (`prepare(batchSize:forGradient: true)`) keeps every activation so that `backward(labels:)` can run the
 /// reverse pass for the input gradient. An inference plan also fuses ReLUs away (into the depthwise convs that
 /// read them, or into the conv or concat that alone feeds them), crops into the strided 1×1 convs reading them,
-/// and adds into the conv feeding them (`ScheduledOp`); a gradient plan runs every op.
+/// and adds into the conv feeding them (`ScheduledOp`); at batch 1 it writes concat inputs in place as slices of
+/// the concat's output (`concatSlices`). A gradient plan runs every op.
 ///
 /// Kernels: conv with symmetric padding and square stride/dilation goes to NASKernels (im2col + `sgemm`, 1×1 as a
 /// plain GEMM, direct depthwise kernels), square pools with padding ≤ kernel/2 to the NASKernels pools (max pools

@@ -136,7 +136,9 @@ func convTolerance(_ g: Conv2DGeometry) -> Float {
       let expected = referenceConv2d(cropped, w, b, g)
       for gemm in [false, true] {
         var plain = [Float](repeating: .nan, count: g.outputCount)
-        plain.withUnsafeMutableBufferPointer { conv2dForward($0.baseAddress!, cropped, w, b, g, gemm: gemm ? imposed : nil) }
+        plain.withUnsafeMutableBufferPointer {
+          conv2dForward($0.baseAddress!, cropped, w, b, g, gemm: gemm ? imposed : nil)
+        }
         for threads in [1, 2] {
           var out = [Float](repeating: .nan, count: g.outputCount)
           out.withUnsafeMutableBufferPointer { o in
@@ -151,7 +153,8 @@ func convTolerance(_ g: Conv2DGeometry) -> Float {
         }
       }
     }
-    #expect(!ConvCase(batch: 1, inChannels: 4, height: 5, width: 5, outChannels: 4, kernel: 1).geometry.acceptsInputPlane)
+    #expect(!ConvCase(batch: 1, inChannels: 4, height: 5, width: 5, outChannels: 4, kernel: 1)
+      .geometry.acceptsInputPlane)
     #expect(!ConvCase(batch: 1, inChannels: 4, height: 5, width: 5, outChannels: 4, kernel: 3, stride: 2)
       .geometry.acceptsInputPlane)
   }
