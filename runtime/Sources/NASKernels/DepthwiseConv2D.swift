@@ -6,10 +6,12 @@
 // flat position f = oh·(W + p) + ow of the scratch and reads src[f + (ki·d)·(W + p) + kj·d]: one correlation
 // over the flat plane, vectorised with FloatVector across row boundaries (the few positions past OW in each
 // row are computed and dropped), blocked over up to 8 vectors so that 8 independent FMA chains hide the FMA
-// latency. A 7×7 plane is 4 vectors instead of 7 half-empty rows. Stride 2 first splits the padded plane into
-// four phase planes by row and column parity, which turns it into the same flat correlation
-// (`FlatWindowPlan`). Strides > 2: the row-blocked correlation below over a scratch split by column phase
-// (`DepthwiseInputLayout`): tap (ki, kj) of output column ow reads phase (kj·d) mod s at column ow + ⌊kj·d / s⌋.
+// latency. A 7×7 plane is 4 vectors instead of 7 half-empty rows. Stride 1 with rows padded to 1 or 2 whole
+// vectors (14×14, 28×28) skips the flat output: `DepthwiseRows` stores each row's vectors straight into out.
+// Stride 2 first splits the padded plane into four phase planes by row and column parity, which turns it into
+// the same flat correlation (`FlatWindowPlan`). Strides > 2: the row-blocked correlation below over a scratch
+// split by column phase (`DepthwiseInputLayout`): tap (ki, kj) of output column ow reads phase (kj·d) mod s
+// at column ow + ⌊kj·d / s⌋.
 // Input gradient: src is dOut spread onto the stride-s grid with a (k − 1)·d border, correlated with the
 // flipped filter. The scratch has slack columns past the last vector, so no bounds checks are needed.
 // Planes are independent: a batch is split over plane ranges, so results are bit-identical for any `threads`.
@@ -83,7 +85,9 @@ func depthwiseConv2dForwardFlat(_ out: UnsafeMutablePointer<Float>, _ x: UnsafeP
           let c = plane % g.inChannels
           let w = io.weight + c * plan.taps, b = io.bias?[c] ?? 0
           let src = UnsafePointer(padded + slot * padCount), dst = flat + slot * flatCount
-          if plan.rowVectors > 0 {
+          if plan.directRows {
+            depthwiseAlignedRows(io.out + plane * plan.outputPlane, src, w, plan, bias: b, scratch: dst)
+          } else if plan.rowVectors > 0 {
             depthwiseAlignedCorrelate(dst, src, offsets, w, plan, bias: b)
           } else {
             switch plan.taps {
@@ -92,12 +96,14 @@ func depthwiseConv2dForwardFlat(_ out: UnsafeMutablePointer<Float>, _ x: UnsafeP
             default: depthwiseFlatCorrelate(dst, src, offsets, w, taps: plan.taps, bias: b, vectors: plan.vectors)
             }
           }
-          if plane > range.lowerBound {
+          if plane > range.lowerBound && !plan.directRows {
             plan.copyOut(io.out + (plane - 1) * plan.outputPlane, flat + (1 - slot) * flatCount)
           }
         }
-        let last = range.upperBound - 1
-        plan.copyOut(io.out + last * plan.outputPlane, flat + ((last - range.lowerBound) & 1) * flatCount)
+        if !plan.directRows {
+          let last = range.upperBound - 1
+          plan.copyOut(io.out + last * plan.outputPlane, flat + ((last - range.lowerBound) & 1) * flatCount)
+        }
       }
     }
   }
@@ -118,6 +124,9 @@ struct FlatWindowPlan {
   /// for at most 1/8 more positions: pitch = rowVectors · V, so that a tap row ki shifts the flat plane by whole
   /// vectors and the loads of different taps coincide (`depthwiseAlignedBlock`). 0 otherwise.
   let rowVectors: Int
+  /// rowVectors = 1 with OW ≤ V, or rowVectors = 2 with V ≤ OW ≤ 2V: `depthwiseAlignedRows` writes the output
+  /// rows directly (no flat output and copy-out).
+  let directRows: Bool
   /// Floats per phase plane (stride 2).
   let phaseSize: Int
   /// FloatVectors covering flat output positions 0 ..< (OH − 1)·pitch + OW.
@@ -147,6 +156,7 @@ struct FlatWindowPlan {
         pitch = natural
         rowVectors = 0
       }
+      directRows = (rowVectors == 1 && outWidth <= v) || (rowVectors == 2 && outWidth >= v && outWidth <= 2 * v)
       phaseSize = 0
       vectors = ((outHeight - 1) * pitch + outWidth + v - 1) / v
       paddedCount = max(vectors * v + (kernelHeight - 1) * dilation * pitch + (kernelWidth - 1) * dilation,
@@ -155,6 +165,7 @@ struct FlatWindowPlan {
       // Valid reads stay inside their phase row: column (OW − 1) + ⌊(kw − 1)·d / 2⌋ ≤ pitch − 1.
       pitch = (width + 2 * padding + 1) / 2
       rowVectors = 0
+      directRows = false
       phaseSize = (height + 2 * padding + 1) / 2 * pitch
       vectors = ((outHeight - 1) * pitch + outWidth + v - 1) / v
       paddedCount = 3 * phaseSize + max(phaseSize, vectors * v + (kernelHeight - 1) * dilation / 2 * pitch
@@ -362,6 +373,114 @@ func depthwiseAlignedCorrelate(_ flat: UnsafeMutablePointer<Float>, _ src: Unsaf
   }
   depthwiseFlatRemainder(flat, src, offsets, w, taps: plan.taps, bias: bias, first: start,
                          count: vectors - start)
+}
+
+/// The aligned correlation of one plane (`plan.directRows`) written straight into the output rows, in
+/// blocks of 8 vectors: rowVectors = 2 computes each row as the vectors at columns 0 and OW − V (overlapping,
+/// same values), 4 rows per block; rowVectors = 1 one vector per row, 8 rows per block, each store spilling
+/// V − OW floats into the next row that its own store then overwrites, except the last row, which goes through
+/// `scratch` (V floats) so nothing past the plane is written. Every lane sums the taps in the same order as
+/// `depthwiseAlignedBlock`, so the loads of one kj coincide across ki as there.
+func depthwiseAlignedRows(_ out: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
+                          _ plan: FlatWindowPlan, bias: Float, scratch: UnsafeMutablePointer<Float>) {
+  let oh = plan.outHeight, ow = plan.outWidth
+  switch (plan.kernelHeight, plan.dilation, plan.rowVectors) {
+  case (3, 1, 1): DepthwiseRows<3, 1, 1>.plane(out, src, w, rows: oh, outWidth: ow, bias: bias, scratch)
+  case (3, 1, 2): DepthwiseRows<3, 1, 2>.plane(out, src, w, rows: oh, outWidth: ow, bias: bias, scratch)
+  case (3, 2, 1): DepthwiseRows<3, 2, 1>.plane(out, src, w, rows: oh, outWidth: ow, bias: bias, scratch)
+  case (3, 2, 2): DepthwiseRows<3, 2, 2>.plane(out, src, w, rows: oh, outWidth: ow, bias: bias, scratch)
+  case (5, 1, 1): DepthwiseRows<5, 1, 1>.plane(out, src, w, rows: oh, outWidth: ow, bias: bias, scratch)
+  case (5, 1, 2): DepthwiseRows<5, 1, 2>.plane(out, src, w, rows: oh, outWidth: ow, bias: bias, scratch)
+  case (5, 2, 1): DepthwiseRows<5, 2, 1>.plane(out, src, w, rows: oh, outWidth: ow, bias: bias, scratch)
+  case (5, 2, 2): DepthwiseRows<5, 2, 2>.plane(out, src, w, rows: oh, outWidth: ow, bias: bias, scratch)
+  default: preconditionFailure("depthwiseAlignedRows: unplanned geometry")
+  }
+}
+
+/// `depthwiseAlignedRows` for kernel k×k, dilation d and rowVectors m as compile-time constants.
+enum DepthwiseRows<let k: Int, let d: Int, let m: Int> {
+  @inline(never)
+  static func plane(_ out: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
+                    rows oh: Int, outWidth ow: Int, bias: Float, _ scratch: UnsafeMutablePointer<Float>) {
+    if m == 2 {
+      var row = 0
+      while row + 4 <= oh {
+        block(out, src, w, rows: 4, outWidth: ow, bias: bias, first: row)
+        row += 4
+      }
+      switch oh - row {
+      case 1: block(out, src, w, rows: 1, outWidth: ow, bias: bias, first: row)
+      case 2: block(out, src, w, rows: 2, outWidth: ow, bias: bias, first: row)
+      case 3: block(out, src, w, rows: 3, outWidth: ow, bias: bias, first: row)
+      default: break
+      }
+      return
+    }
+    // Rows 0 ..< OH − 1 straight into out, then the last one through scratch.
+    let body = oh - 1
+    var row = 0
+    while row + 8 <= body {
+      block(out, src, w, rows: 8, outWidth: ow, bias: bias, first: row)
+      row += 8
+    }
+    switch body - row {
+    case 1: block(out, src, w, rows: 1, outWidth: ow, bias: bias, first: row)
+    case 2: block(out, src, w, rows: 2, outWidth: ow, bias: bias, first: row)
+    case 3: block(out, src, w, rows: 3, outWidth: ow, bias: bias, first: row)
+    case 4: block(out, src, w, rows: 4, outWidth: ow, bias: bias, first: row)
+    case 5: block(out, src, w, rows: 5, outWidth: ow, bias: bias, first: row)
+    case 6: block(out, src, w, rows: 6, outWidth: ow, bias: bias, first: row)
+    case 7: block(out, src, w, rows: 7, outWidth: ow, bias: bias, first: row)
+    default: break
+    }
+    // The last row: its output at scratch[0 ..< V] (scratch − body·OW stands for out), then OW floats copied.
+    block(scratch - body * ow, src, w, rows: 1, outWidth: ow, bias: bias, first: body)
+    depthwiseCopyRows(out + body * ow, pitch: ow, scratch, pitch: FloatVector.scalarCount, rows: 1, count: ow,
+                      relu: false)
+  }
+
+  /// Output rows first ..< first + rows (a constant after inlining; rows·m ≤ 8): row r's vector j (j < m)
+  /// starts at column c_j (0, and OW − V for the second) and reads src[r·pitch + c_j + (ki·d)·pitch + kj·d],
+  /// pitch = m·V. Accumulator i is row i / m, vector i % m.
+  @inline(__always)
+  static func block(_ out: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
+                    rows: Int, outWidth ow: Int, bias: Float, first: Int) {
+    let v = FloatVector.scalarCount
+    let pitch = m * v
+    let n = rows * m
+    // Float offsets of accumulator i in src (row pitch) and in out (row OW).
+    let right = m == 2 ? ow - v : 0
+    let s1 = m == 2 ? right : pitch, s2 = 2 / m * pitch, s3 = s2 + s1, s4 = 4 / m * pitch, s5 = s4 + s1
+    let s6 = 6 / m * pitch, s7 = s6 + s1
+    let o1 = m == 2 ? right : ow, o2 = 2 / m * ow, o3 = o2 + o1, o4 = 4 / m * ow, o5 = o4 + o1
+    let o6 = 6 / m * ow, o7 = o6 + o1
+    let base = src + first * pitch
+    var a0 = FloatVector(repeating: bias), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0
+    for kj in 0..<k {
+      for ki in 0..<k {
+        let wv = FloatVector(repeating: w[ki * k + kj])
+        let p = base + ki * d * pitch + kj * d
+        a0.addProduct(wv, UnsafeRawPointer(p).loadUnaligned(as: FloatVector.self))
+        if n > 1 { a1.addProduct(wv, UnsafeRawPointer(p + s1).loadUnaligned(as: FloatVector.self)) }
+        if n > 2 { a2.addProduct(wv, UnsafeRawPointer(p + s2).loadUnaligned(as: FloatVector.self)) }
+        if n > 3 { a3.addProduct(wv, UnsafeRawPointer(p + s3).loadUnaligned(as: FloatVector.self)) }
+        if n > 4 { a4.addProduct(wv, UnsafeRawPointer(p + s4).loadUnaligned(as: FloatVector.self)) }
+        if n > 5 { a5.addProduct(wv, UnsafeRawPointer(p + s5).loadUnaligned(as: FloatVector.self)) }
+        if n > 6 { a6.addProduct(wv, UnsafeRawPointer(p + s6).loadUnaligned(as: FloatVector.self)) }
+        if n > 7 { a7.addProduct(wv, UnsafeRawPointer(p + s7).loadUnaligned(as: FloatVector.self)) }
+      }
+    }
+    // In ascending address order, so a row's spill (m == 1) is overwritten by the next row's store.
+    let o = out + first * ow
+    UnsafeMutableRawPointer(o).storeBytes(of: a0, as: FloatVector.self)
+    if n > 1 { UnsafeMutableRawPointer(o + o1).storeBytes(of: a1, as: FloatVector.self) }
+    if n > 2 { UnsafeMutableRawPointer(o + o2).storeBytes(of: a2, as: FloatVector.self) }
+    if n > 3 { UnsafeMutableRawPointer(o + o3).storeBytes(of: a3, as: FloatVector.self) }
+    if n > 4 { UnsafeMutableRawPointer(o + o4).storeBytes(of: a4, as: FloatVector.self) }
+    if n > 5 { UnsafeMutableRawPointer(o + o5).storeBytes(of: a5, as: FloatVector.self) }
+    if n > 6 { UnsafeMutableRawPointer(o + o6).storeBytes(of: a6, as: FloatVector.self) }
+    if n > 7 { UnsafeMutableRawPointer(o + o7).storeBytes(of: a7, as: FloatVector.self) }
+  }
 }
 
 /// Vectors first ..< first + 8 of the flat correlation with pitch = rowVectors · V: tap (ki, kj) reads

@@ -65,6 +65,20 @@ private let depthwiseSweep: [ConvCase] = [
   ConvCase(batch: 1, inChannels: 3, height: 11, width: 15, outChannels: 3, kernel: 3, padding: 1, groups: 3),
   ConvCase(batch: 1, inChannels: 2, height: 10, width: 13, outChannels: 2, kernel: 5, padding: 2, dilation: 2,
            groups: 2),
+  // Aligned rows written straight into the output (`directRows`): two-vector rows with 1–3 rows past the last
+  // block of 4 (28, 29, 30 columns; 14 and 15 under SIMD8), one-vector rows with 0–7 rows past the last block
+  // of 8 before the last row, a single row, and OW < W (no padding).
+  ConvCase(batch: 2, inChannels: 3, height: 6, width: 28, outChannels: 3, kernel: 3, padding: 1, groups: 3),
+  ConvCase(batch: 1, inChannels: 2, height: 7, width: 29, outChannels: 2, kernel: 5, padding: 2, groups: 2),
+  ConvCase(batch: 1, inChannels: 3, height: 13, width: 30, outChannels: 3, kernel: 3, padding: 2, dilation: 2,
+           groups: 3),
+  ConvCase(batch: 2, inChannels: 2, height: 1, width: 14, outChannels: 2, kernel: 3, padding: 1, groups: 2),
+  ConvCase(batch: 1, inChannels: 3, height: 10, width: 15, outChannels: 3, kernel: 3, padding: 2, dilation: 2,
+           groups: 3),
+  ConvCase(batch: 1, inChannels: 2, height: 5, width: 14, outChannels: 2, kernel: 5, padding: 2, groups: 2,
+           bias: false),
+  ConvCase(batch: 2, inChannels: 3, height: 9, width: 16, outChannels: 3, kernel: 3, padding: 0, groups: 3),
+  ConvCase(batch: 1, inChannels: 3, height: 17, width: 14, outChannels: 3, kernel: 3, padding: 1, groups: 3),
 ]
 
 @Suite struct DepthwiseConv2DTests {
@@ -91,6 +105,21 @@ private let depthwiseSweep: [ConvCase] = [
       outputs.append(out)
     }
     #expect(outputs[0] == outputs[1], "\(t): 1 and 2 threads differ")
+  }
+
+  /// Nothing is written past the output: a sentinel tail after the last plane stays as it was.
+  @Test(arguments: depthwiseSweep)
+  func forwardWritesOnlyTheOutput(_ t: ConvCase) {
+    let g = t.geometry
+    let x = convTestValues(g.inputCount, seed: 47)
+    let w = convTestValues(g.weightCount, seed: 48)
+    for threads in [1, 2] {
+      var out = [Float](repeating: 7, count: g.outputCount + 64)
+      out.withUnsafeMutableBufferPointer { o in
+        depthwiseConv2dForward(o.baseAddress!, x, w, nil, g, threads: threads)
+      }
+      #expect(out[g.outputCount...].allSatisfy { $0 == 7 }, "\(t) threads \(threads): wrote past the output")
+    }
   }
 
   /// A fused input ReLU: the reference on max(x, 0), and bit for bit the conv of an explicitly ReLU'd input.
