@@ -150,39 +150,31 @@ public final class InferenceModel {
   /// The graph ops with the ReLUs and adds an inference plan fuses into their neighbours (see `ScheduledOp`).
   func fusedProgram() -> [ScheduledOp] {
     let ops = model.graph.ops
-    var readers = [[Int]](repeating: [], count: valueCounts.count)
-    for (i, op) in ops.enumerated() {
-      for id in Set(op.inputs) { readers[id].append(i) }
-    }
     var program = ops.enumerated().map { ScheduledOp(op: $1, index: $0) }
     var dropped = [Bool](repeating: false, count: ops.count)
+    let graphReaders = dataflow(program, dropped).readers
     // Into the readers: every reader a depthwise conv reading the ReLU as its only input.
     for (i, op) in ops.enumerated() {
       guard case .relu = op.kind, op.outputs[0] != model.graph.outputValue else { continue }
       let value = op.outputs[0]
-      let fusable = !readers[value].isEmpty && readers[value].allSatisfy { r in
+      let fusable = !graphReaders[value].isEmpty && graphReaders[value].allSatisfy { r in
         ops[r].inputs.firstIndex(of: value) == 0 && ops[r].inputs.lastIndex(of: value) == 0
           && depthwiseGeometry(ops[r]) != nil
       }
       guard fusable else { continue }
       dropped[i] = true
-      for r in readers[value] {
+      for r in graphReaders[value] {
         program[r].op.inputs[0] = op.inputs[0]
         program[r].inputReLU = true
       }
     }
     // Into the producer: a conv or concat whose output only this ReLU reads writes max(·, 0) straight into the
     // ReLU's output value. Readers and producers as rewired above.
-    var producer = [Int](repeating: -1, count: valueCounts.count)
-    var readerCount = [Int](repeating: 0, count: valueCounts.count)
-    for (i, scheduled) in program.enumerated() where !dropped[i] {
-      producer[scheduled.op.outputs[0]] = i
-      for id in Set(scheduled.op.inputs) { readerCount[id] += 1 }
-    }
+    let (producer, readers) = dataflow(program, dropped)
     for (i, scheduled) in program.enumerated() where !dropped[i] {
       guard case .relu = scheduled.op.kind else { continue }
       let value = scheduled.op.inputs[0], p = producer[value]
-      guard p >= 0, readerCount[value] == 1, value != model.graph.outputValue else { continue }
+      guard p >= 0, readers[value].count == 1, value != model.graph.outputValue else { continue }
       switch program[p].op.kind {
       case var .conv(a):
         a.fusedReLU = true
@@ -200,24 +192,33 @@ public final class InferenceModel {
     return program.enumerated().filter { !dropped[$0.offset] }.map(\.element)
   }
 
+  /// Per value id: the step producing it (-1 for none) and the steps reading it, each once, in program order;
+  /// dropped steps are skipped.
+  private func dataflow(_ program: [ScheduledOp], _ dropped: [Bool]) -> (producer: [Int], readers: [[Int]]) {
+    var producer = [Int](repeating: -1, count: valueCounts.count)
+    var readers = [[Int]](repeating: [], count: valueCounts.count)
+    for (i, scheduled) in program.enumerated() where !dropped[i] {
+      producer[scheduled.op.outputs[0]] = i
+      for id in Set(scheduled.op.inputs) { readers[id].append(i) }
+    }
+    return (producer, readers)
+  }
+
   /// Fuses a two-input add into the conv producing one input when that conv runs on the direct product path with
   /// no fused ReLU, only the add reads its output, and the other input exists when it runs (it is the graph
   /// input or produced earlier): the conv reads the other input as its residual and writes residual + conv into
   /// the add's output value (see `ScheduledOp.residual`). Of two such convs the later one fuses.
   private func fuseAdds(_ program: inout [ScheduledOp], _ dropped: inout [Bool]) {
-    var producer = [Int](repeating: -1, count: valueCounts.count)
-    var readerCount = [Int](repeating: 0, count: valueCounts.count)
-    for (i, scheduled) in program.enumerated() where !dropped[i] {
-      producer[scheduled.op.outputs[0]] = i
-      for id in Set(scheduled.op.inputs) { readerCount[id] += 1 }
-    }
+    let flow = dataflow(program, dropped)
+    var producer = flow.producer
+    let readers = flow.readers
     for (i, scheduled) in program.enumerated() where !dropped[i] {
       guard case .add = scheduled.op.kind, scheduled.op.inputs.count == 2,
             scheduled.op.inputs[0] != scheduled.op.inputs[1] else { continue }
       var chosen: (conv: Int, other: Int)?
       for (slot, value) in scheduled.op.inputs.enumerated() {
         let p = producer[value], other = scheduled.op.inputs[1 - slot]
-        guard p >= 0, readerCount[value] == 1, value != model.graph.outputValue, producer[other] < p,
+        guard p >= 0, readers[value].count == 1, value != model.graph.outputValue, producer[other] < p,
               residualConvEligible(program[p]), p > (chosen?.conv ?? -1) else { continue }
         chosen = (p, other)
       }
@@ -233,10 +234,7 @@ public final class InferenceModel {
   /// Drops a crop (not the graph output) whose readers are all 1×1 unpadded strided convs reading it as their
   /// only input: they read the crop's input as a window of its planes instead (`ScheduledOp.inputCrop`).
   private func fuseCrops(_ program: inout [ScheduledOp], _ dropped: inout [Bool]) {
-    var readers = [[Int]](repeating: [], count: valueCounts.count)
-    for (i, scheduled) in program.enumerated() where !dropped[i] {
-      for id in Set(scheduled.op.inputs) { readers[id].append(i) }
-    }
+    let readers = dataflow(program, dropped).readers
     for (i, scheduled) in program.enumerated() where !dropped[i] {
       guard case let .crop(p) = scheduled.op.kind, scheduled.op.outputs[0] != model.graph.outputValue else { continue }
       let value = scheduled.op.outputs[0]

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import NASFormat
+import Testing
 @testable import NASRuntime
 
 /// SplitMix64: a tiny seeded generator so every test case is reproducible.
@@ -206,4 +207,17 @@ func worstRatio(_ actual: [Float], _ expected: [Double], rtol: Double, atol: Dou
     if r > worst || r.isNaN { worst = r.isNaN ? .infinity : r; index = i }
   }
   return (worst, index)
+}
+
+/// Expects the batched `logits` (samples × classes) to match the Double reference of each sample of `input`
+/// (rtol 1e-4, atol 1e-5).
+func expectMatchesReference(_ logits: [Float], _ model: CompactModel, input: [Float],
+                            sourceLocation: SourceLocation = #_sourceLocation) {
+  let count = model.valueShapes[0]!.reduce(1, *), classes = model.header.classCount
+  for n in 0..<(input.count / count) {
+    let reference = referenceLogits(model, input: input[(n * count)..<((n + 1) * count)].map(Double.init))
+    let (ratio, index) = worstRatio(Array(logits[(n * classes)..<((n + 1) * classes)]), reference,
+                                    rtol: 1e-4, atol: 1e-5)
+    #expect(ratio <= 1, "sample \(n): worst logit \(index)", sourceLocation: sourceLocation)
+  }
 }

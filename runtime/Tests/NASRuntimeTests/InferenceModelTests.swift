@@ -282,12 +282,7 @@ import Testing
       #expect(runner.steps.first { $0.opIndex == 6 }?.inputs == [6, 6])
       #expect(runner.steps.first { $0.opIndex == 19 }?.inputs == [19, 14])
     }
-    let count = model.valueShapes[0]!.reduce(1, *)
-    for n in 0..<2 {
-      let reference = referenceLogits(model, input: input[(n * count)..<((n + 1) * count)].map(Double.init))
-      let (ratio, index) = worstRatio(Array(expected[(n * 3)..<((n + 1) * 3)]), reference, rtol: 1e-4, atol: 1e-5)
-      #expect(ratio <= 1, "sample \(n): worst logit \(index)")
-    }
+    expectMatchesReference(expected, model, input: input)
   }
 
   /// Which crops fuse: one read only by 1×1 unpadded strided convs (two of them, one with a fused ReLU) into
@@ -346,11 +341,7 @@ import Testing
         }
       }
     }
-    for n in 0..<2 {
-      let reference = referenceLogits(model, input: input[(n * count)..<((n + 1) * count)].map(Double.init))
-      let (ratio, index) = worstRatio(Array(expected[(n * 2)..<((n + 1) * 2)]), reference, rtol: 1e-4, atol: 1e-5)
-      #expect(ratio <= 1, "sample \(n): worst logit \(index)")
-    }
+    expectMatchesReference(expected, model, input: input)
   }
 
   /// Batch-1 inference plans write a concat's inputs in place as slices of its output and drop the concat: a
