@@ -22,28 +22,29 @@ let package = Package(
 
     // MARK: Libraries
     .target(name: "FileIO"),
+    .target(name: "SeededRandom"),
     .target(name: "NASKernels"),
     .target(name: "NASFormat", dependencies: ["FileIO"]),
     .target(name: "PNGImage", dependencies: ["CPNG", "FileIO"]),
     .target(name: "ImageDatasets", dependencies: ["PNGImage", "CZlib", "FileIO"]),
     .target(name: "CLIKit", dependencies: ["FileIO"]),
-    .target(name: "NASRuntime", dependencies: ["NASFormat", "NASKernels"]),
+    .target(name: "NASRuntime", dependencies: ["NASFormat", "NASKernels", "SeededRandom"]),
     .executableTarget(name: "nas-infer", dependencies: ["NASRuntime", "NASFormat", "PNGImage", "ImageDatasets",
                                                          "CLIKit", "FileIO"]),
 
     // MARK: Tools
-    .target(name: "FormatFuzzing", dependencies: ["NASFormat"]),
+    .target(name: "FormatFuzzing", dependencies: ["NASFormat", "SeededRandom"]),
     .executableTarget(name: "nas-format-fuzz", dependencies: ["NASFormat", "CLIKit", "FormatFuzzing"]),
 
     // MARK: Tests
     .testTarget(name: "FileIOTests", dependencies: ["FileIO"]),
     .testTarget(name: "NASKernelsTests", dependencies: ["NASKernels"]),
-    .testTarget(name: "NASFormatTests", dependencies: ["NASFormat", "FormatFuzzing"]),
-    .testTarget(name: "PNGImageTests", dependencies: ["PNGImage"]),
-    .testTarget(name: "ImageDatasetsTests", dependencies: ["ImageDatasets", "PNGImage"]),
+    .testTarget(name: "NASFormatTests", dependencies: ["NASFormat", "FormatFuzzing", "SeededRandom"]),
+    .testTarget(name: "PNGImageTests", dependencies: ["PNGImage", "SeededRandom"]),
+    .testTarget(name: "ImageDatasetsTests", dependencies: ["ImageDatasets", "PNGImage", "SeededRandom"]),
     .testTarget(name: "CLIKitTests", dependencies: ["CLIKit"]),
     .testTarget(name: "NASRuntimeTests", dependencies: ["NASRuntime", "NASFormat", "NASKernels", "PNGImage", "ImageDatasets",
-                                                       "FormatFuzzing"]),
+                                                       "FormatFuzzing", "SeededRandom"]),
   ],
   swiftLanguageModes: [.v5]
 )

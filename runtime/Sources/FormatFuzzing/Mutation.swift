@@ -1,24 +1,8 @@
 import NASFormat
+import SeededRandom
 
-/// SplitMix64, seeded: the same seed gives the same corruption sequence.
-public struct FuzzRNG {
-  public var state: UInt64
-
-  public init(seed: UInt64) { state = seed }
-
-  public mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-
-  public mutating func int(below n: Int) -> Int { Int(next() % UInt64(max(n, 1))) }
-
-  /// Uniform in [0, 1).
-  public mutating func float() -> Float { Float(next() >> 40) / Float(1 << 24) }
-}
+/// The fuzzers' generator: the same seed gives the same corruption sequence.
+public typealias FuzzRNG = SplitMix64
 
 /// The corruptions the format fuzzer and the reader/loader fuzz tests apply to a valid .nasb file.
 public enum Mutation: String, CaseIterable, Sendable {

@@ -1,3 +1,5 @@
+import SeededRandom
+
 /// The attack of a robustness audit, with ε in pixel units of [0, 1] (gradients taken through the normalisation).
 public enum Attack: Equatable, Sendable, CustomStringConvertible {
   /// x_adv = clip(x + ε·sign(∇x J(x, y)), 0, 1).
@@ -170,22 +172,4 @@ func project(_ v: Float, around center: Float, epsilon: Float) -> Float {
   while Double(center) - Double(lo) > Double(epsilon) { lo = lo.nextUp }
   while Double(hi) - Double(center) > Double(epsilon) { hi = hi.nextDown }
   return min(max(min(max(v, lo), hi), 0), 1)
-}
-
-/// SplitMix64: small, seeded, the same sequence on every platform.
-struct SplitMix64 {
-  var state: UInt64
-
-  init(seed: UInt64) { state = seed }
-
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-
-  /// Uniform in [0, 1).
-  mutating func unitFloat() -> Float { Float(next() >> 40) / Float(1 << 24) }
 }

@@ -4,7 +4,7 @@ import NASFormat
 /// A small frozen network that uses every op kind (3×10×10 input, 5 classes), with weights of `dataType`.
 func sampleModelBytes(dataType: TensorDataType, seed: UInt64) throws(FormatError) -> [UInt8] {
   var rng = FuzzRNG(seed: seed)
-  func values(_ n: Int) -> [Float] { (0..<n).map { _ in rng.float() * 2 - 1 } }
+  func values(_ n: Int) -> [Float] { (0..<n).map { _ in rng.unitFloat() * 2 - 1 } }
   let header = ModelHeader(inputChannels: 3, inputHeight: 10, inputWidth: 10,
                            classNames: ["t-shirt", "trouser", "pullover", "dress", "coat"],
                            mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25])

@@ -1,6 +1,7 @@
 import Glibc
 import Testing
 @testable import ImageDatasets
+import SeededRandom
 
 @Suite struct DatasetCorruptionTests {
   /// 600 truncations and byte flips of the gzipped and plain IDX fixtures: each loads or throws, never crashes,
@@ -9,15 +10,15 @@ import Testing
     let folder = "/tmp/imagedatasets-corruption-\(getpid())"
     mkdir(folder, 0o755)
     defer { system("rm -rf '\(folder)'") }
-    var rng = SplitMix(seed: 17)
+    var rng = SplitMix64(seed: 17)
     var thrown = 0
     for trial in 0..<600 {
       let source = Fixtures.datasets + (trial % 2 == 0 ? "/idx-gz/train-images-idx3-ubyte.gz" : "/idx-plain/train-images-idx3-ubyte")
       var bytes = try readDatasetFileRaw(source)
       if trial % 3 == 0 {
-        bytes = Array(bytes[0..<rng.below(bytes.count)])
+        bytes = Array(bytes[0..<rng.int(below: bytes.count)])
       } else {
-        for _ in 0..<(1 + rng.below(3)) { bytes[rng.below(bytes.count)] ^= UInt8(1 + rng.below(255)) }
+        for _ in 0..<(1 + rng.int(below: 3)) { bytes[rng.int(below: bytes.count)] ^= UInt8(1 + rng.int(below: 255)) }
       }
       let path = folder + "/images" + (trial % 2 == 0 ? ".gz" : "")
       writeRaw(path, bytes)
@@ -30,18 +31,6 @@ import Testing
       }
     }
     #expect(thrown > 300)
-  }
-}
-
-struct SplitMix {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func below(_ n: Int) -> Int {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return Int((z ^ (z >> 31)) % UInt64(n))
   }
 }
 

@@ -4,32 +4,10 @@ import Glibc
 import NASFormat
 import Testing
 @testable import NASRuntime
+import SeededRandom
 
-/// SplitMix64: a tiny seeded generator so every test case is reproducible.
-struct TestRNG {
-  var state: UInt64
-
-  init(seed: UInt64) { state = seed }
-
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-
-  mutating func int(below n: Int) -> Int { Int(next() % UInt64(n)) }
-
-  /// Uniform in [lo, hi).
-  mutating func float(_ lo: Float, _ hi: Float) -> Float { lo + (hi - lo) * Float(next() >> 40) / Float(1 << 24) }
-
-  mutating func floats(_ count: Int, _ lo: Float = -1, _ hi: Float = 1) -> [Float] {
-    (0..<count).map { _ in float(lo, hi) }
-  }
-
-  mutating func bytes(_ count: Int) -> [UInt8] { (0..<count).map { _ in UInt8(truncatingIfNeeded: next()) } }
-}
+/// The tests' seeded generator (every test case is reproducible).
+typealias TestRNG = SplitMix64
 
 /// A DARTS-like network over a 3×11×9 input (odd sizes) with 4 classes, exercising every op and both the
 /// NASKernels fast paths and the direct fallbacks:

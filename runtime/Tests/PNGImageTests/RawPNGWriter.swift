@@ -1,3 +1,5 @@
+import SeededRandom
+
 /// A test-only PNG writer for every colour type and bit depth, independent of libpng: samples are packed by
 /// hand and compressed with stored (uncompressed) deflate blocks, so the decoder is checked against files it
 /// did not write itself.
@@ -114,17 +116,5 @@ func zlibStored(_ data: [UInt8]) -> [UInt8] {
   return out
 }
 
-/// Small deterministic generator for tests (SplitMix64).
-struct TestRNG {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-  mutating func int(below n: Int) -> Int { Int(next() % UInt64(n)) }
-  mutating func bytes(_ n: Int) -> [UInt8] { (0..<n).map { _ in UInt8(truncatingIfNeeded: next()) } }
-}
+/// The tests' seeded generator.
+typealias TestRNG = SplitMix64
