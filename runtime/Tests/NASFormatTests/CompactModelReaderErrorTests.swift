@@ -1,5 +1,6 @@
 import Testing
 @testable import NASFormat
+import FormatFuzzing
 
 /// Each corruption must produce its specific error case (1.0 `TTAB` / `GRPH` layout; the compact tables are
 /// covered by `CompactTableErrorTests`).

@@ -1,5 +1,6 @@
 import Testing
 @testable import NASFormat
+import FormatFuzzing
 
 /// Format 1.1 compact tables (`TTBV`, `GRPV`): varints, prefix-compressed names, fp16 scales, implied 64-byte
 /// aligned offsets. Writer → reader round trips, and each corruption's specific error.

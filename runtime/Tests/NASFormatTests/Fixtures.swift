@@ -108,24 +108,6 @@ func assemble(major: UInt16 = 1, minor: UInt16 = UInt16(FormatVersion.current.mi
   return out.bytes
 }
 
-/// Recomputes the file header CRC and every section CRC in place, following lengths as far as they make sense.
-/// Used by the fuzzer to get corrupted payloads past the checksums and into the structural checks.
-func fixChecksums(_ bytes: inout [UInt8]) {
-  guard bytes.count >= 64 else { return }
-  func u32(_ o: Int) -> UInt32 { (0..<4).reduce(0) { $0 | UInt32(bytes[o + $1]) << (8 * UInt32($1)) } }
-  func put(_ v: UInt32, _ o: Int) { for i in 0..<4 { bytes[o + i] = UInt8(truncatingIfNeeded: v >> (8 * UInt32(i))) } }
-  put(CRC32.checksum(bytes[0..<28]), 28)
-  var offset = 64
-  for _ in 0..<min(Int(u32(24)), 64) {
-    guard offset + 24 <= bytes.count else { return }
-    let high = u32(offset + 12)
-    let length = Int(u32(offset + 8))
-    guard high == 0, offset + 24 + length <= bytes.count else { return }
-    put(CRC32.checksum(bytes[offset..<(offset + 16)] + bytes[(offset + 24)..<(offset + 24 + length)]), offset + 16)
-    offset = (offset + 24 + length + 63) / 64 * 64
-  }
-}
-
 /// Assembles `sections` and then moves every tensor offset in TTAB by however far DATA moved, so tests can
 /// grow or insert sections before DATA (plain tables only; compact tables have implied offsets).
 func assembleRelocating(major: UInt16 = 1, minor: UInt16 = UInt16(FormatVersion.current.minor), original: [UInt8],

@@ -199,3 +199,11 @@ func expectMatchesReference(_ logits: [Float], _ model: CompactModel, input: [Fl
     #expect(ratio <= 1, "sample \(n): worst logit \(index)", sourceLocation: sourceLocation)
   }
 }
+
+/// The logits of `model` run as the graph is, with no plan-time fusion (a gradient plan fuses nothing), for the
+/// batch that `input` holds.
+func unfusedLogits(_ model: CompactModel, _ input: [Float]) throws -> [Float] {
+  let unfused = InferenceModel(model: model)
+  try unfused.prepare(batchSize: input.count / unfused.inputCount, forGradient: true)
+  return try unfused.logits(input)
+}

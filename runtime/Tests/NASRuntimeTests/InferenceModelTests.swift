@@ -159,11 +159,10 @@ import Testing
     w.addOp(GraphOp(.gemm(fusedReLU: false), inputs: [16], output: 17, tensors: [fc, fcb]))
     w.outputValue = 17
     let model = try w.model()
-    let runner = InferenceModel(model: model), unfused = InferenceModel(model: model)
+    let runner = InferenceModel(model: model)
     let input = rng.floats(runner.inputCount, -2, 2)
     let logits = try runner.logits(input)
-    try unfused.prepare(batchSize: 1, forGradient: true)
-    #expect(try unfused.logits(input) == logits)
+    #expect(try unfusedLogits(model, input) == logits)
     #expect(runner.steps.map(\.opIndex) == [1, 2, 3, 4, 5, 7, 8, 10, 11, 12, 13, 14, 15, 16])
     for step in runner.steps {
       switch (step.opIndex, step.operation) {
@@ -187,10 +186,8 @@ import Testing
     let crops = model.graph.ops.filter { if case .crop = $0.kind { return true } else { return false } }.count
     var rng = TestRNG(seed: 23)
     for batch in [1, 2] {
-      let unfused = InferenceModel(model: model)
-      let input = rng.floats(batch * unfused.inputCount, -2, 2)
-      try unfused.prepare(batchSize: batch, forGradient: true)
-      let expected = try unfused.logits(input)
+      let input = rng.floats(batch * model.valueShapes[0]!.reduce(1, *), -2, 2)
+      let expected = try unfusedLogits(model, input)
       for threads in [1, 2] {
         let fused = InferenceModel(model: model, threads: threads)
         let logits = try fused.logits(input)
@@ -261,9 +258,7 @@ import Testing
     w.outputValue = 25
     let model = try w.model()
     let input = rng.floats(2 * model.valueShapes[0]!.reduce(1, *), -2, 2)
-    let unfused = InferenceModel(model: model)
-    try unfused.prepare(batchSize: 2, forGradient: true)
-    let expected = try unfused.logits(input)
+    let expected = try unfusedLogits(model, input)
     for threads in [1, 2] {
       let runner = InferenceModel(model: model, threads: threads)
       let logits = try runner.logits(input)
@@ -324,9 +319,7 @@ import Testing
     let model = try w.model()
     let count = model.valueShapes[0]!.reduce(1, *)
     let input = rng.floats(2 * count, -2, 2)
-    let unfused = InferenceModel(model: model)
-    try unfused.prepare(batchSize: 2, forGradient: true)
-    let expected = try unfused.logits(input)
+    let expected = try unfusedLogits(model, input)
     for threads in [1, 2] {
       let runner = InferenceModel(model: model, threads: threads)
       #expect(try runner.logits(input) == expected, "threads \(threads)")
@@ -389,9 +382,7 @@ import Testing
     let count = model.valueShapes[0]!.reduce(1, *)
     for batch in [1, 2] {
       let input = rng.floats(batch * count, -2, 2)
-      let unfused = InferenceModel(model: model)
-      try unfused.prepare(batchSize: batch, forGradient: true)
-      let expected = try unfused.logits(input)
+      let expected = try unfusedLogits(model, input)
       let runner = InferenceModel(model: model)
       #expect(try runner.logits(input) == expected, "batch \(batch)")
       let concats = runner.steps.filter { if case .concat = $0.operation { return true } else { return false } }
