@@ -522,7 +522,7 @@ public final class InferenceModel {
   @discardableResult
   public func run() -> UnsafeBufferPointer<Float> {
     precondition(batchSize > 0, "InferenceModel: prepare(batchSize:) before run()")
-    // Index loop: each step is borrowed in place (`for step in steps` copies it, retaining its arrays).
+    // Index loop: each step is borrowed in place rather than copied out of the array.
     for i in steps.indices { execute(steps[i]) }
     return logitsBuffer
   }
